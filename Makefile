@@ -1,0 +1,102 @@
+# sipxdp - one Makefile for the agent, its BPF object and its tests.
+# `make V=1` prints full commands.
+
+.DELETE_ON_ERROR:
+.SUFFIXES:
+
+BUILD    ?= build
+CC       ?= gcc
+CLANG    ?= clang
+BPFTOOL  ?= bpftool
+ARCH     := $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/')
+MULTIARCH := $(shell $(CC) -print-multiarch 2>/dev/null)
+
+CFLAGS   ?= -O2 -g
+CFLAGS   += -std=gnu11 -Wall -Wextra -Werror -Iinclude -Iuser -I$(BUILD)
+LDLIBS   := -lbpf -lelf -lz -lpcap -ljansson
+BPF_CFLAGS := -g -O2 -target bpf -Wall -Werror -D__TARGET_ARCH_$(ARCH) \
+	-Iinclude -Ibpf -I/usr/include/$(MULTIARCH)
+
+ifeq ($(V),1)
+Q :=
+msg :=
+else
+Q := @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+USER_SRCS := $(filter-out user/main.c,$(wildcard user/*.c))
+USER_OBJS := $(patsubst user/%.c,$(BUILD)/user/%.o,$(USER_SRCS))
+UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
+
+.PHONY: all clean deps test test-unit test-prog test-net conformance demo bench help
+
+all: $(BUILD)/sipxdp
+
+help:
+	@echo "make            build $(BUILD)/sipxdp"
+	@echo "make deps       install build and test dependencies (Debian 12, apt-get)"
+	@echo "make test       unit, program, network and (with ../shared/data) conformance tests"
+	@echo "make demo       demo network with real calls and the agent attached"
+	@echo "make bench      per-packet cost of the XDP program against an empty one"
+
+deps:
+	$(Q)./deploy/deps.sh
+
+$(BUILD) $(BUILD)/user $(BUILD)/tests:
+	$(Q)mkdir -p $@
+
+$(BUILD)/sipxdp.bpf.o: bpf/sipxdp.bpf.c bpf/parsing.h include/sipxdp.h include/rtp_stats.h | $(BUILD)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(BUILD)/sipxdp.skel.h: $(BUILD)/sipxdp.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name sipxdp_bpf > $@
+
+$(BUILD)/user/%.o: user/%.c $(wildcard user/*.h) $(wildcard include/*.h) $(BUILD)/sipxdp.skel.h | $(BUILD)/user
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/sipxdp: $(BUILD)/user/main.o $(USER_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
+
+# Unit tests link only the module they test (test_foo.c tests user/foo.c)
+# plus what it needs; sanitizers on, since they parse hostile bytes.
+TEST_CFLAGS := $(CFLAGS) -O1 -fsanitize=address,undefined -fno-omit-frame-pointer
+$(BUILD)/tests/test_%: tests/unit/test_%.c $(USER_SRCS) $(wildcard user/*.h) $(wildcard include/*.h) | $(BUILD)/tests
+	$(call msg,TEST-CC,$@)
+	$(Q)$(CC) $(TEST_CFLAGS) $< $(filter user/sip.c user/sdp.c user/codec.c,$(USER_SRCS)) -lcmocka -o $@
+
+$(BUILD)/tests/prog_test: tests/prog/prog_test.c $(BUILD)/sipxdp.skel.h include/sipxdp.h include/rtp_stats.h | $(BUILD)/tests
+	$(call msg,TEST-CC,$@)
+	$(Q)$(CC) $(CFLAGS) $< -lbpf -lelf -lz -o $@
+
+$(BUILD)/bench: tests/prog/bench.c $(BUILD)/sipxdp.skel.h include/sipxdp.h | $(BUILD)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $< -lbpf -lelf -lz -o $@
+
+test: all $(UNIT_TESTS) $(BUILD)/tests/prog_test
+	$(Q)./tests/run.sh
+
+test-unit: $(UNIT_TESTS)
+	$(Q)./tests/run.sh unit
+
+test-prog: $(BUILD)/tests/prog_test
+	$(Q)./tests/run.sh prog
+
+test-net: all
+	$(Q)./tests/run.sh net
+
+conformance: all
+	$(Q)./tests/run.sh conformance
+
+bench: $(BUILD)/bench
+	$(Q)$(BUILD)/bench
+
+demo: all
+	$(Q)./deploy/demo.sh
+
+clean:
+	$(Q)rm -rf $(BUILD)

@@ -1,0 +1,169 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * rtp_stats.h - per-stream RTP statistics, the one implementation.
+ *
+ * Compiled into the XDP program (called under the stream's spin lock) and
+ * into the unit tests, so what is tested is what runs.  Integer arithmetic
+ * only, no division, no loops, no helper calls: the verifier forbids calls
+ * while a bpf_spin_lock is held and this sits on the per-packet path.
+ *
+ * What follows RFC 3550 and where it follows tshark instead:
+ *  - received counts every packet (duplicates too), so lost = expected -
+ *    received goes negative on duplication, as RFC 3550 A.3 and tshark do.
+ *  - extended highest sequence number: serial-number arithmetic on 16 bits
+ *    (a step of less than 2^15 forward is "newer", with wrap counted in
+ *    cycles).  Probation and restart after a large jump are not done yet.
+ *  - duplicates are told from late packets with a 64-packet window behind
+ *    the highest sequence number; older late packets count as out of order.
+ *  - jitter is RFC 3550 A.8 with D taken between this packet and the last
+ *    packet that was in timestamp order, as tshark's RTP analysis does; a
+ *    payload type without a known clock (telephone-event, unknown dynamic
+ *    types) does not update it.
+ *  - max delta, max jitter and the mean include only "regular" packets as
+ *    tshark defines them: not the first, no marker bit, not comfort noise
+ *    (PT 13 or 19) nor right after it, and in timestamp order.  The mean is
+ *    the plain average over those packets; tshark weights it by all packets
+ *    seen, which is the same number when every packet after the first is
+ *    regular.
+ */
+#ifndef SIPXDP_RTP_STATS_H
+#define SIPXDP_RTP_STATS_H
+
+#include "sipxdp.h"
+
+#ifndef __always_inline
+#define __always_inline inline __attribute__((always_inline))
+#endif
+
+#define RTP_PT_CN	13
+#define RTP_PT_CN_OLD	19
+
+/* What the statistics need from one RTP packet, in host byte order. */
+struct rtp_sample {
+	__u64 now_ns;
+	__u32 ts;
+	__u32 bytes;
+	__u16 seq;
+	__u8 pt;
+	__u8 marker;
+};
+
+static __always_inline int rtp_pt_is_cn(__u8 pt)
+{
+	return pt == RTP_PT_CN || pt == RTP_PT_CN_OLD;
+}
+
+/* ticks * (ns per tick, Q16) >> 16 without overflow for any 32-bit tick count. */
+static __always_inline __u64 rtp_ticks_to_ns(__u64 ticks, __u8 code)
+{
+	__u64 q16 = sipxdp_clock_ns_q16[code & SIPXDP_CLOCK_MASK];
+
+	return ticks * (q16 >> 16) + ((ticks * (q16 & 0xffff)) >> 16);
+}
+
+/* The first packet of a stream; clock_codes is the endpoint's table. */
+static __always_inline void rtp_stream_init(struct stream_state *s,
+					    const struct rtp_sample *p,
+					    const __u8 *clock_codes)
+{
+	__builtin_memcpy(s->clock_code_pt, clock_codes, SIPXDP_NR_PT);
+	s->packets = 1;
+	s->bytes = p->bytes;
+	s->first_ns = p->now_ns;
+	s->last_ns = p->now_ns;
+	s->base_seq = p->seq;
+	s->max_seq = p->seq;
+	s->pt = p->pt & (SIPXDP_NR_PT - 1);
+	s->clock_code = s->clock_code_pt[s->pt];
+	s->seen_window = 1;
+	s->ref_ns = p->now_ns;
+	s->ref_ts = p->ts;
+}
+
+static __always_inline void rtp_seq_update(struct stream_state *s, __u16 seq)
+{
+	__u16 ahead = seq - s->max_seq;
+	__u16 behind = s->max_seq - seq;
+
+	if (ahead == 0) {
+		s->duplicates++;
+	} else if (ahead < 0x8000) {
+		if (seq < s->max_seq)
+			s->cycles += 65536;
+		s->seen_window = ahead >= 64 ? 1 : (s->seen_window << ahead) | 1;
+		s->max_seq = seq;
+	} else if (behind < 64) {
+		__u64 bit = 1ULL << behind;
+
+		if (s->seen_window & bit) {
+			s->duplicates++;
+		} else {
+			s->seen_window |= bit;
+			s->out_of_order++;
+		}
+	} else {
+		s->out_of_order++;
+	}
+}
+
+static __always_inline void rtp_stream_update(struct stream_state *s,
+					      const struct rtp_sample *p)
+{
+	__u8 prev_pt = s->pt;
+	__u8 pt = p->pt & (SIPXDP_NR_PT - 1);
+	__u8 code = s->clock_code_pt[pt];
+	__s32 ts_diff = (__s32)(p->ts - s->ref_ts);
+	__s64 delta_ns = (__s64)(p->now_ns - s->ref_ns);
+	int in_order = ts_diff >= 0;
+	int regular;
+
+	s->packets++;
+	s->bytes += p->bytes;
+	s->last_ns = p->now_ns;
+	rtp_seq_update(s, p->seq);
+	s->pt = pt;
+	s->clock_code = code;
+
+	if (code != CLK_NONE) {
+		__u64 ticks = in_order ? (__u64)ts_diff : (__u64)(-(__s64)ts_diff);
+		__s64 nominal_ns = (__s64)rtp_ticks_to_ns(ticks, code);
+		__s64 d = delta_ns - (in_order ? nominal_ns : -nominal_ns);
+		__u64 dabs = d < 0 ? (__u64)-d : (__u64)d;
+
+		s->jitter_q4 += dabs - ((s->jitter_q4 + 8) >> 4);
+	}
+
+	regular = in_order && !p->marker && !rtp_pt_is_cn(pt) && !rtp_pt_is_cn(prev_pt);
+	if (regular) {
+		if (delta_ns > 0 && (__u64)delta_ns > s->max_delta_ns)
+			s->max_delta_ns = delta_ns;
+		if (code != CLK_NONE) {
+			if (s->jitter_q4 > s->max_jitter_q4)
+				s->max_jitter_q4 = s->jitter_q4;
+			s->sum_jitter_q4 += s->jitter_q4;
+			s->jitter_n++;
+		}
+	}
+	if (in_order) {
+		s->ref_ns = p->now_ns;
+		s->ref_ts = p->ts;
+	}
+}
+
+/* Derived figures, for user space. */
+static inline __u32 rtp_ext_max_seq(const struct stream_state *s)
+{
+	return s->cycles + s->max_seq;
+}
+
+static inline __s64 rtp_expected(const struct stream_state *s)
+{
+	return (__s64)rtp_ext_max_seq(s) - (__s64)s->base_seq + 1;
+}
+
+static inline __s64 rtp_lost(const struct stream_state *s)
+{
+	return rtp_expected(s) - (__s64)s->packets;
+}
+
+#endif /* SIPXDP_RTP_STATS_H */

@@ -1,0 +1,201 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * sipxdp.h - the single source of truth for everything the kernel program and
+ * the user-space agent exchange: map keys and values, the perf event header,
+ * health counters and the clock-rate codes.
+ *
+ * Every struct has fixed-width types, explicit padding and a size assertion,
+ * so both compilers (clang -target bpf and gcc) agree on the layout.
+ * Addresses are always 16 bytes: IPv4 is stored IPv4-mapped (::ffff:a.b.c.d),
+ * so IPv6 needs no second set of maps.  Ports are kept in network byte order
+ * (as read from the packet) unless a field says otherwise.
+ */
+#ifndef SIPXDP_H
+#define SIPXDP_H
+
+#include <linux/types.h>
+
+#ifndef __bpf__
+#include <linux/bpf.h>	/* struct bpf_spin_lock for user space */
+#endif
+
+#define SIPXDP_MAX_SIP_PORTS	16
+#define SIPXDP_NR_PT		128	/* RTP payload types are 7 bits */
+
+/* Default map sizes; user space may resize before load. */
+#define SIPXDP_DEF_MAX_ENDPOINTS	65536
+#define SIPXDP_DEF_MAX_STREAMS		65536
+
+/* 16-byte address; IPv4 stored IPv4-mapped. */
+struct sipxdp_addr {
+	__u8 a[16];
+};
+_Static_assert(sizeof(struct sipxdp_addr) == 16, "sipxdp_addr layout");
+
+/*
+ * A media endpoint learned from SDP (c= address, m= port).  Key of the
+ * endpoints map.  port is network byte order.
+ */
+struct endpoint_key {
+	struct sipxdp_addr addr;
+	__u16 port;		/* network byte order */
+	__u8 proto;		/* IPPROTO_UDP; room for TCP media later */
+	__u8 pad;
+};
+_Static_assert(sizeof(struct endpoint_key) == 20, "endpoint_key layout");
+
+/*
+ * What the kernel needs to know about an endpoint: the clock of each payload
+ * type it may carry, as a code into sipxdp_clock_ns_q16[] (0: unknown or not
+ * a media clock, e.g. telephone-event: no jitter is computed for it, as
+ * tshark does).
+ */
+struct endpoint_info {
+	__u8 clock_code[SIPXDP_NR_PT];
+	__u32 flags;		/* reserved (RTCP, early media, ...) */
+	__u32 pad;
+};
+_Static_assert(sizeof(struct endpoint_info) == 136, "endpoint_info layout");
+
+/*
+ * Stream key: one RTP source (SSRC) on one 5-tuple.  The same SSRC on two
+ * 5-tuples is two streams (sipp reuses one SSRC for every call).
+ */
+struct stream_key {
+	struct sipxdp_addr src;
+	struct sipxdp_addr dst;
+	__u16 sport;		/* network byte order */
+	__u16 dport;		/* network byte order */
+	__u32 ssrc;		/* host byte order */
+};
+_Static_assert(sizeof(struct stream_key) == 40, "stream_key layout");
+
+/*
+ * Per-stream RTP state, updated in the kernel under `lock` (see
+ * bpf/sipxdp.bpf.c for why a spin lock) and by the same inline code in
+ * include/rtp_stats.h wherever else statistics are computed.
+ *
+ * Times are nanoseconds on the clock named by sipxdp_meta.clock (monotonic in
+ * live mode, the capture's Unix time in offline mode).  Jitter values are
+ * RFC 3550 A.8 interarrival jitter in nanoseconds, scaled by 16 (the
+ * fixed-point form of the RFC's `J += |D| - ((J + 8) >> 4)`).
+ */
+struct stream_state {
+	struct bpf_spin_lock lock;
+	__u32 flags;			/* STREAM_F_* */
+
+	__u64 packets;			/* all RTP packets, duplicates included */
+	__u64 bytes;			/* UDP payload bytes */
+	__u64 first_ns;
+	__u64 last_ns;			/* arrival of the newest packet */
+
+	/* RFC 3550 A.1 sequence state */
+	__u32 base_seq;			/* first sequence number seen */
+	__u32 cycles;			/* wraps, times 65536 */
+	__u16 max_seq;			/* highest sequence number seen */
+	__u8 pt;			/* payload type of the newest packet */
+	__u8 clock_code;		/* clock of pt, see clock_code[] */
+	__u32 out_of_order;		/* late but not duplicated */
+	__u64 seen_window;		/* bit k: max_seq - k was received */
+	__u64 duplicates;
+
+	/* RFC 3550 A.8 jitter, over packets in timestamp order */
+	__u64 ref_ns;			/* arrival of last in-order packet */
+	__u32 ref_ts;			/* its RTP timestamp */
+	__u32 jitter_n;			/* packets that entered mean/max */
+	__u64 jitter_q4;		/* current J, ns << 4 */
+	__u64 max_jitter_q4;
+	__u64 sum_jitter_q4;		/* for the mean over jitter_n */
+	__u64 max_delta_ns;		/* largest gap between regular packets */
+
+	__u8 clock_code_pt[SIPXDP_NR_PT]; /* copied from the endpoint */
+};
+_Static_assert(sizeof(struct stream_state) == 248, "stream_state layout");
+
+#define STREAM_F_CREATED_BY_DST	(1U << 0)	/* matched on destination */
+#define STREAM_F_CREATED_BY_SRC	(1U << 1)	/* matched on source (symmetric RTP) */
+
+/* Clock-rate codes: index into sipxdp_clock_hz / sipxdp_clock_ns_q16. */
+enum sipxdp_clock {
+	CLK_NONE = 0,
+	CLK_8000,
+	CLK_16000,
+	CLK_11025,
+	CLK_22050,
+	CLK_44100,
+	CLK_48000,
+	CLK_90000,
+	CLK_32000,
+	CLK_24000,
+	CLK_12000,
+	CLK_1000,
+	CLK_NR,
+};
+#define SIPXDP_CLOCK_MASK 15	/* CLK_NR <= 16: a mask bounds table indexing */
+_Static_assert(CLK_NR <= SIPXDP_CLOCK_MASK + 1, "clock table fits the mask");
+
+/* Nanoseconds per RTP tick in Q16 fixed point: one multiply per packet, no division. */
+#define SIPXDP_NS_Q16(hz) ((__u64)((1000000000ULL << 16) / (hz)))
+
+static const __u32 sipxdp_clock_hz[SIPXDP_CLOCK_MASK + 1] = {
+	[CLK_8000] = 8000, [CLK_16000] = 16000, [CLK_11025] = 11025,
+	[CLK_22050] = 22050, [CLK_44100] = 44100, [CLK_48000] = 48000,
+	[CLK_90000] = 90000, [CLK_32000] = 32000, [CLK_24000] = 24000,
+	[CLK_12000] = 12000, [CLK_1000] = 1000,
+};
+
+static const __u64 sipxdp_clock_ns_q16[SIPXDP_CLOCK_MASK + 1] = {
+	[CLK_8000] = SIPXDP_NS_Q16(8000), [CLK_16000] = SIPXDP_NS_Q16(16000),
+	[CLK_11025] = SIPXDP_NS_Q16(11025), [CLK_22050] = SIPXDP_NS_Q16(22050),
+	[CLK_44100] = SIPXDP_NS_Q16(44100), [CLK_48000] = SIPXDP_NS_Q16(48000),
+	[CLK_90000] = SIPXDP_NS_Q16(90000), [CLK_32000] = SIPXDP_NS_Q16(32000),
+	[CLK_24000] = SIPXDP_NS_Q16(24000), [CLK_12000] = SIPXDP_NS_Q16(12000),
+	[CLK_1000] = SIPXDP_NS_Q16(1000),
+};
+
+/* Per-CPU health counters: one PERCPU_ARRAY slot per counter set. */
+struct sipxdp_health {
+	__u64 packets;		/* every frame the program saw */
+	__u64 sip;		/* SIP packets sent to user space */
+	__u64 rtp;		/* RTP packets counted in a stream */
+	__u64 non_rtp_media;	/* UDP to/from a media endpoint that is not RTP */
+	__u64 malformed;	/* truncated or inconsistent L2-L4 headers */
+	__u64 perf_fail;	/* bpf_perf_event_output failures */
+	__u64 stream_insert_fail; /* stream map full or no memory */
+	__u64 rtcp;		/* RTCP-looking packets on media endpoints */
+	__u64 non_ip;		/* frames that are not IPv4/IPv6 */
+	__u64 ip_fragments;	/* non-first IP fragments (not parsed yet) */
+	__u64 pad[6];
+};
+_Static_assert(sizeof(struct sipxdp_health) == 128, "sipxdp_health layout");
+
+/*
+ * Header of each perf event; the kernel appends the first caplen bytes of
+ * the frame (starting at the Ethernet header).  Offsets are from the start
+ * of the frame, so user space needs no second L2-L4 parser.
+ */
+struct sipxdp_meta {
+	__u64 ts_ns;		/* see clock */
+	__u32 ifindex;
+	__u32 pkt_len;		/* original frame length */
+	__u32 cap_len;		/* bytes that follow this header */
+	__u16 l3_off;		/* IP header */
+	__u16 l4_off;		/* UDP/TCP header */
+	__u16 payload_off;	/* SIP message */
+	__u8 family;		/* 4 or 6 */
+	__u8 l4_proto;		/* IPPROTO_UDP (TCP later) */
+	__u8 clock;		/* SIPXDP_CLOCK_* */
+	__u8 pad[7];
+};
+_Static_assert(sizeof(struct sipxdp_meta) == 40, "sipxdp_meta layout");
+
+#define SIPXDP_CLOCK_MONO	0	/* bpf_ktime_get_ns() */
+#define SIPXDP_CLOCK_META	1	/* from XDP metadata: offline replay, Unix ns */
+
+/* Offline replay puts the capture timestamp in front of the frame as XDP metadata. */
+struct sipxdp_xdp_meta {
+	__u64 ts_ns;
+};
+_Static_assert(sizeof(struct sipxdp_xdp_meta) == 8, "sipxdp_xdp_meta layout");
+
+#endif /* SIPXDP_H */

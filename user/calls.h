@@ -1,0 +1,147 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * calls.h - the call table: SIP dialogs keyed by Call-ID, the media
+ * endpoints their SDP announces (reference-counted, mirrored into the
+ * kernel's endpoints map) and the RTP streams the kernel counts for them.
+ */
+#ifndef SIPXDP_CALLS_H
+#define SIPXDP_CALLS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <uthash.h>
+
+#include "sipxdp.h"
+#include "sip.h"
+
+struct kern;
+
+enum call_state {
+	CALL_INVITING,		/* INVITE seen */
+	CALL_PROCEEDING,	/* 1xx */
+	CALL_ANSWERED,		/* 2xx, waiting for ACK */
+	CALL_CONFIRMED,		/* ACK */
+	CALL_TERMINATING,	/* BYE or CANCEL sent */
+	CALL_ENDED,		/* final: result says how */
+};
+
+enum call_result {
+	RESULT_ACTIVE,
+	RESULT_COMPLETED,
+	RESULT_FAILED,
+	RESULT_CANCELLED,
+	RESULT_TIMED_OUT,
+	RESULT_NR,
+};
+
+#define CALL_MAX_EP	8
+#define CALL_EP_MAX_PT	16
+
+/* A media endpoint as one call's SDP described it. */
+struct call_ep {
+	struct endpoint_key key;
+	uint8_t npt;
+	struct {
+		uint8_t pt;
+		uint32_t clock_rate;
+		char name[24];
+	} pt[CALL_EP_MAX_PT];
+};
+
+struct stream_rec;
+
+struct call {
+	char call_id[128];
+	char from[128];
+	char to[128];
+	enum call_state state;
+	enum call_result result;
+	int final_status;
+	bool cancel_seen;
+	uint64_t t_invite, t_answer, t_end;	/* event clock, ns; 0 = not yet */
+	uint64_t t_last_sip;
+	uint64_t finalize_at;			/* event clock; 0 = not scheduled */
+	int nep;
+	struct call_ep ep[CALL_MAX_EP];
+	struct stream_rec *streams;		/* list through stream_rec.call_next */
+	UT_hash_handle hh;
+};
+
+struct stream_rec {
+	struct stream_key key;
+	struct stream_state st;			/* last copy read from the kernel */
+	struct call *call;
+	struct stream_rec *call_next;
+	int64_t lost_counted;			/* already added to rtp_lost_total */
+	uint64_t idle_since;
+	bool gone;				/* no longer in the kernel map */
+	UT_hash_handle hh;
+};
+
+/* Endpoint reference: one per (endpoint, call) pair, counted. */
+struct ep_ref {
+	struct endpoint_key key;
+	struct endpoint_info info;
+	int refs;
+	UT_hash_handle hh;
+};
+
+struct calls_cfg {
+	uint64_t grace_ns;		/* keep endpoints this long after a call ends */
+	uint64_t call_timeout_ns;	/* unanswered or silent calls end as timed_out */
+	unsigned int max_calls;
+	FILE *json;			/* --calls-json, or NULL */
+	int64_t unix_offset_ns;		/* event clock + offset = Unix time */
+};
+
+#define SIP_COUNT_METHODS 16
+struct calls_stats {
+	uint64_t requests[SIP_COUNT_METHODS];		/* by enum sip_method */
+	uint64_t responses[SIP_COUNT_METHODS][700];	/* by CSeq method and status code */
+	uint64_t parse_errors;
+	uint64_t not_sip;
+	uint64_t calls_total[RESULT_NR];
+	uint64_t calls_dropped;				/* table full */
+	uint64_t ep_insert_fail;
+	uint64_t rtp_lost_total;
+	uint64_t streams_unattached;
+};
+
+struct calls {
+	struct kern *k;
+	struct calls_cfg cfg;
+	struct call *by_id;
+	struct ep_ref *eps;
+	struct stream_rec *streams;
+	unsigned int nr_calls;
+	uint64_t now;				/* newest event-clock time seen */
+	struct calls_stats st;
+};
+
+/* One SIP datagram as the kernel handed it up. */
+struct sip_pkt {
+	uint64_t ts_ns;
+	struct sipxdp_addr src, dst;
+	uint16_t sport, dport;		/* host order */
+	const char *payload;
+	size_t len;
+};
+
+void calls_init(struct calls *c, struct kern *k, const struct calls_cfg *cfg);
+void calls_on_sip(struct calls *c, const struct sip_pkt *pkt);
+/* Read the kernel's streams, end timed-out calls, release what is past grace. */
+void calls_tick(struct calls *c, uint64_t now_ns);
+/* At exit: a last read, and a JSON record for every call still open. */
+void calls_finish(struct calls *c);
+void calls_free(struct calls *c);
+
+const char *call_result_name(enum call_result r);
+const char *call_state_name(enum call_state s);
+/* "ip:port" of a 16-byte address and a host-order port. */
+char *addr_port_str(char *buf, size_t n, const struct sipxdp_addr *a, uint16_t port);
+/* Codec text and clock rate of a stream from its call's SDP. */
+const char *stream_codec(const struct stream_rec *s, uint32_t *clock_rate);
+double stream_jitter_ms(uint64_t q4);
+
+#endif

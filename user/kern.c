@@ -1,0 +1,245 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kern.c - load, attach and talk to the XDP program.
+ *
+ * Lifecycle: open the embedded skeleton, set rodata, size the maps, load,
+ * attach through bpf_link (so a killed agent leaves nothing on the NIC),
+ * then poll the perf buffer.  Functions return 0 or -errno.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <linux/if_link.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "kern.h"
+#include "log.h"
+#include "sipxdp.skel.h"
+
+#define PERF_PAGES 64	/* per CPU: 256 KiB, room for a burst of large INVITEs */
+
+static void on_sample(void *ctx, int cpu, void *data, __u32 size)
+{
+	struct kern *k = ctx;
+	struct sipxdp_meta m;
+
+	(void)cpu;
+	if (size < sizeof(m)) {
+		k->events_bad++;
+		return;
+	}
+	memcpy(&m, data, sizeof(m));
+	if (m.cap_len > size - sizeof(m) || m.payload_off > m.cap_len ||
+	    m.l4_off + 8u > m.cap_len || m.l3_off >= m.l4_off) {
+		k->events_bad++;
+		return;
+	}
+	k->sip_cb(k->sip_ctx, &m, (const uint8_t *)data + sizeof(m));
+}
+
+static void on_lost(void *ctx, int cpu, __u64 cnt)
+{
+	struct kern *k = ctx;
+
+	k->perf_lost += cnt;
+	pr_warn("perf buffer on CPU %d lost %llu SIP events\n", cpu, (unsigned long long)cnt);
+}
+
+int kern_open(struct kern *k, const struct kern_opts *o, kern_sip_cb cb, void *ctx)
+{
+	struct sipxdp_bpf *skel;
+	int err, i;
+
+	memset(k, 0, sizeof(*k));
+	k->sip_cb = cb;
+	k->sip_ctx = ctx;
+	k->nr_cpus = libbpf_num_possible_cpus();
+	if (k->nr_cpus < 0)
+		return k->nr_cpus;
+
+	skel = sipxdp_bpf__open();
+	if (!skel) {
+		err = -errno;
+		pr_warn("open BPF object: %s\n", strerror(-err));
+		return err;
+	}
+	k->skel = skel;
+	for (i = 0; i < o->nr_sip_ports && i < SIPXDP_MAX_SIP_PORTS; i++)
+		skel->rodata->sip_ports[i] = htons(o->sip_ports[i]);
+	skel->rodata->nr_sip_ports = i;
+	skel->rodata->clock_source = o->offline ? SIPXDP_CLOCK_META : SIPXDP_CLOCK_MONO;
+	bpf_program__set_autoload(skel->progs.sipxdp_empty, false);
+	if (o->max_endpoints)
+		bpf_map__set_max_entries(skel->maps.endpoints, o->max_endpoints);
+	if (o->max_streams)
+		bpf_map__set_max_entries(skel->maps.streams, o->max_streams);
+
+	err = sipxdp_bpf__load(skel);
+	if (err) {
+		pr_warn("load BPF program: %s%s\n", strerror(-err),
+			err == -EPERM ? " (run as root or with CAP_BPF, CAP_NET_ADMIN and CAP_PERFMON)" :
+			" (needs a kernel with BTF, XDP and bpf_spin_lock; -vv shows the verifier log)");
+		goto fail;
+	}
+
+	k->pb = perf_buffer__new(bpf_map__fd(skel->maps.sip_events), PERF_PAGES,
+				 on_sample, on_lost, k, NULL);
+	if (!k->pb) {
+		err = -errno;
+		pr_warn("create perf buffer: %s\n", strerror(-err));
+		goto fail;
+	}
+	return 0;
+fail:
+	kern_close(k);
+	return err;
+}
+
+int kern_attach(struct kern *k, const char *ifname, int mode)
+{
+	LIBBPF_OPTS(bpf_link_create_opts, opts);
+	int ifindex, fd, prog_fd;
+
+	if (k->nr_links >= KERN_MAX_LINKS) {
+		pr_warn("attach XDP to %s: too many interfaces\n", ifname);
+		return -E2BIG;
+	}
+	ifindex = if_nametoindex(ifname);
+	if (!ifindex) {
+		pr_warn("attach XDP to %s: no such interface\n", ifname);
+		return -ENODEV;
+	}
+	opts.flags = mode ? XDP_FLAGS_SKB_MODE : XDP_FLAGS_DRV_MODE;
+	prog_fd = bpf_program__fd(k->skel->progs.sipxdp_xdp);
+	fd = bpf_link_create(prog_fd, ifindex, BPF_XDP, &opts);
+	if (fd < 0) {
+		int err = -errno;
+
+		pr_warn("attach XDP to %s (%s mode): %s%s\n", ifname, mode ? "skb" : "native",
+			strerror(-err),
+			err == -EBUSY || err == -EEXIST ? " (another XDP program is attached)" :
+			!mode && err == -EOPNOTSUPP ? " (driver lacks native XDP: try --xdp-mode skb)" : "");
+		return err;
+	}
+	k->link_fd[k->nr_links] = fd;	/* closing it detaches, also when we are killed */
+	snprintf(k->ifname[k->nr_links], sizeof(k->ifname[0]), "%s", ifname);
+	k->nr_links++;
+	pr_info("attached to %s (ifindex %d, %s mode)\n", ifname, ifindex, mode ? "skb" : "native");
+	return 0;
+}
+
+int kern_poll(struct kern *k, int timeout_ms)
+{
+	int err = perf_buffer__poll(k->pb, timeout_ms);
+
+	return err == -EINTR ? 0 : err < 0 ? err : 0;
+}
+
+int kern_run_frame(struct kern *k, const uint8_t *frame, uint32_t len, uint64_t ts_ns)
+{
+	uint8_t buf[sizeof(struct sipxdp_xdp_meta) + 65536];
+	struct xdp_md ctx = {
+		.data = sizeof(struct sipxdp_xdp_meta),
+		.data_end = sizeof(struct sipxdp_xdp_meta) + len,
+	};
+	LIBBPF_OPTS(bpf_test_run_opts, opts,
+		.data_in = buf,
+		.data_size_in = sizeof(struct sipxdp_xdp_meta) + len,
+		.ctx_in = &ctx,
+		.ctx_size_in = sizeof(ctx),
+		.repeat = 1,
+	);
+	int err;
+
+	if (len > 65536 - 512)	/* the kernel keeps headroom and tailroom in one page set */
+		return -EMSGSIZE;
+	memcpy(buf, &ts_ns, sizeof(ts_ns));
+	memcpy(buf + sizeof(struct sipxdp_xdp_meta), frame, len);
+	err = bpf_prog_test_run_opts(bpf_program__fd(k->skel->progs.sipxdp_xdp), &opts);
+	if (err)
+		return -errno;
+	/* SIP must be handled before the next frame, whose RTP it may announce. */
+	err = perf_buffer__consume(k->pb);
+	return err < 0 ? err : 0;
+}
+
+int kern_health(struct kern *k, struct sipxdp_health *sum)
+{
+	struct sipxdp_health per[k->nr_cpus];
+	__u32 zero = 0;
+	int i, j;
+
+	memset(sum, 0, sizeof(*sum));
+	if (bpf_map_lookup_elem(bpf_map__fd(k->skel->maps.health), &zero, per))
+		return -errno;
+	for (i = 0; i < k->nr_cpus; i++) {
+		const __u64 *src = (const __u64 *)&per[i];
+		__u64 *dst = (__u64 *)sum;
+
+		for (j = 0; j < (int)(sizeof(*sum) / sizeof(__u64)); j++)
+			dst[j] += src[j];
+	}
+	return 0;
+}
+
+int kern_endpoint_set(struct kern *k, const struct endpoint_key *key, const struct endpoint_info *info)
+{
+	if (bpf_map_update_elem(bpf_map__fd(k->skel->maps.endpoints), key, info, BPF_ANY))
+		return -errno;
+	return 0;
+}
+
+int kern_endpoint_del(struct kern *k, const struct endpoint_key *key)
+{
+	if (bpf_map_delete_elem(bpf_map__fd(k->skel->maps.endpoints), key) && errno != ENOENT)
+		return -errno;
+	return 0;
+}
+
+int kern_stream_get(struct kern *k, const struct stream_key *key, struct stream_state *st)
+{
+	if (bpf_map_lookup_elem_flags(bpf_map__fd(k->skel->maps.streams), key, st, BPF_F_LOCK))
+		return -errno;
+	return 0;
+}
+
+int kern_stream_del(struct kern *k, const struct stream_key *key)
+{
+	if (bpf_map_delete_elem(bpf_map__fd(k->skel->maps.streams), key) && errno != ENOENT)
+		return -errno;
+	return 0;
+}
+
+int kern_streams_foreach(struct kern *k, int (*cb)(void *ctx, const struct stream_key *key), void *ctx)
+{
+	int fd = bpf_map__fd(k->skel->maps.streams);
+	struct stream_key key, next;
+	void *prev = NULL;
+
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		key = next;
+		prev = &key;
+		if (cb(ctx, &key))
+			return 0;
+	}
+	return errno == ENOENT ? 0 : -errno;
+}
+
+void kern_close(struct kern *k)
+{
+	int i;
+
+	for (i = k->nr_links - 1; i >= 0; i--) {
+		close(k->link_fd[i]);
+		pr_info("detached from %s\n", k->ifname[i]);
+	}
+	k->nr_links = 0;
+	perf_buffer__free(k->pb);
+	k->pb = NULL;
+	sipxdp_bpf__destroy(k->skel);
+	k->skel = NULL;
+}

@@ -1,0 +1,230 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * prom.c - the Prometheus text file for node_exporter's textfile collector.
+ *
+ * Written to a temporary file in the same directory, then renamed over the
+ * target, so the collector never reads half a file.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "calls.h"
+#include "kern.h"
+#include "prom.h"
+#include "rtp_stats.h"
+
+/* Label values escape backslash, double quote and newline (exposition format). */
+static void put_label(FILE *f, const char *name, const char *v, int first)
+{
+	fprintf(f, "%s%s=\"", first ? "" : ",", name);
+	for (; *v; v++) {
+		if (*v == '\\')
+			fputs("\\\\", f);
+		else if (*v == '"')
+			fputs("\\\"", f);
+		else if (*v == '\n')
+			fputs("\\n", f);
+		else
+			fputc(*v, f);
+	}
+	fputc('"', f);
+}
+
+static void family(FILE *f, const char *name, const char *type, const char *help)
+{
+	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+static void scalar(FILE *f, const char *name, const char *type, const char *help, double v)
+{
+	family(f, name, type, help);
+	fprintf(f, "%s %.17g\n", name, v);
+}
+
+static void write_sip(FILE *f, const struct calls_stats *st)
+{
+	int i;
+
+	family(f, "sipxdp_sip_messages_total", "counter",
+	       "SIP messages seen, requests by method, responses by status and CSeq method.");
+	for (i = 0; i < SIP_COUNT_METHODS; i++) {
+		if (!st->requests[i])
+			continue;
+		fputs("sipxdp_sip_messages_total{", f);
+		put_label(f, "method", sip_method_name(i), 1);
+		fprintf(f, "} %llu\n", (unsigned long long)st->requests[i]);
+	}
+	for (i = 0; i < SIP_COUNT_METHODS; i++) {
+		int code;
+
+		for (code = 100; code < 700; code++) {
+			char status[8];
+
+			if (!st->responses[i][code])
+				continue;
+			snprintf(status, sizeof(status), "%d", code);
+			fputs("sipxdp_sip_messages_total{", f);
+			put_label(f, "method", sip_method_name(i), 1);
+			put_label(f, "status", status, 0);
+			fprintf(f, "} %llu\n", (unsigned long long)st->responses[i][code]);
+		}
+	}
+	scalar(f, "sipxdp_sip_parse_errors_total", "counter",
+	       "SIP datagrams that could not be parsed.", st->parse_errors);
+	scalar(f, "sipxdp_sip_not_sip_total", "counter",
+	       "Datagrams on a SIP port that are not SIP.", st->not_sip);
+}
+
+static void write_calls(FILE *f, const struct calls *c)
+{
+	int r;
+
+	scalar(f, "sipxdp_calls_active", "gauge", "Calls being followed.", c->nr_calls);
+	family(f, "sipxdp_calls_total", "counter", "Calls ended, by result.");
+	for (r = RESULT_COMPLETED; r < RESULT_NR; r++) {
+		fputs("sipxdp_calls_total{", f);
+		put_label(f, "result", call_result_name(r), 1);
+		fprintf(f, "} %llu\n", (unsigned long long)c->st.calls_total[r]);
+	}
+	scalar(f, "sipxdp_calls_dropped_total", "counter",
+	       "INVITEs not followed because the call table was full.", c->st.calls_dropped);
+	scalar(f, "sipxdp_media_endpoints", "gauge", "Media endpoints in the kernel map.",
+	       HASH_COUNT(c->eps));
+	scalar(f, "sipxdp_media_endpoint_insert_failures_total", "counter",
+	       "Media endpoints the kernel map refused.", c->st.ep_insert_fail);
+}
+
+static void write_health(FILE *f, const struct sipxdp_health *h, const struct kern *k)
+{
+	static const struct {
+		const char *name, *help;
+		size_t off;
+	} m[] = {
+		{ "sipxdp_xdp_packets_total", "Frames seen by the XDP program.",
+		  offsetof(struct sipxdp_health, packets) },
+		{ "sipxdp_xdp_sip_packets_total", "SIP packets sent to user space.",
+		  offsetof(struct sipxdp_health, sip) },
+		{ "sipxdp_rtp_packets_total", "RTP packets counted in a stream.",
+		  offsetof(struct sipxdp_health, rtp) },
+		{ "sipxdp_xdp_non_rtp_media_packets_total", "UDP packets on a media endpoint that are not RTP.",
+		  offsetof(struct sipxdp_health, non_rtp_media) },
+		{ "sipxdp_xdp_rtcp_packets_total", "RTCP-looking packets on a media endpoint.",
+		  offsetof(struct sipxdp_health, rtcp) },
+		{ "sipxdp_xdp_malformed_packets_total", "Frames with truncated or inconsistent headers.",
+		  offsetof(struct sipxdp_health, malformed) },
+		{ "sipxdp_xdp_perf_output_failures_total", "SIP packets the perf buffer refused.",
+		  offsetof(struct sipxdp_health, perf_fail) },
+		{ "sipxdp_xdp_stream_insert_failures_total", "New RTP streams the stream map refused.",
+		  offsetof(struct sipxdp_health, stream_insert_fail) },
+		{ "sipxdp_xdp_non_ip_packets_total", "Frames that are neither IPv4 nor IPv6.",
+		  offsetof(struct sipxdp_health, non_ip) },
+		{ "sipxdp_xdp_ip_fragments_total", "Non-first IP fragments (not parsed).",
+		  offsetof(struct sipxdp_health, ip_fragments) },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(m) / sizeof(m[0]); i++)
+		scalar(f, m[i].name, "counter", m[i].help,
+		       *(const __u64 *)((const char *)h + m[i].off));
+	scalar(f, "sipxdp_perf_lost_events_total", "counter",
+	       "SIP events lost in the perf buffer before user space read them.", k->perf_lost);
+}
+
+static void stream_labels(FILE *f, const struct stream_rec *s)
+{
+	char src[64], dst[64], ssrc[16], codec[32];
+	const char *name;
+	uint32_t rate;
+
+	name = stream_codec(s, &rate);
+	if (!name) {
+		snprintf(codec, sizeof(codec), "PT-%u", s->st.pt);
+		name = codec;
+	}
+	snprintf(ssrc, sizeof(ssrc), "0x%08x", s->key.ssrc);
+	put_label(f, "call_id", s->call->call_id, 1);
+	put_label(f, "ssrc", ssrc, 0);
+	put_label(f, "src", addr_port_str(src, sizeof(src), &s->key.src, ntohs(s->key.sport)), 0);
+	put_label(f, "dst", addr_port_str(dst, sizeof(dst), &s->key.dst, ntohs(s->key.dport)), 0);
+	put_label(f, "codec", name, 0);
+}
+
+static void write_streams(FILE *f, const struct calls *c)
+{
+	static const struct {
+		const char *name, *type, *help;
+	} fam[] = {
+		{ "sipxdp_stream_packets_total", "counter", "RTP packets of a stream of an active call." },
+		{ "sipxdp_stream_lost_packets", "gauge",
+		  "Expected minus received packets (RFC 3550 A.3; negative with duplicates)." },
+		{ "sipxdp_stream_jitter_seconds", "gauge", "RFC 3550 interarrival jitter, current." },
+		{ "sipxdp_stream_max_jitter_seconds", "gauge", "Largest interarrival jitter seen." },
+	};
+	const struct stream_rec *s, *tmp;
+	size_t i;
+
+	scalar(f, "sipxdp_rtp_lost_packets_total", "counter",
+	       "RTP packets lost in all streams (losses later made good by late packets are kept).",
+	       c->st.rtp_lost_total);
+	scalar(f, "sipxdp_rtp_streams", "gauge", "RTP streams being counted.", HASH_COUNT(c->streams));
+	for (i = 0; i < sizeof(fam) / sizeof(fam[0]); i++) {
+		family(f, fam[i].name, fam[i].type, fam[i].help);
+		HASH_ITER(hh, c->streams, s, tmp) {
+			double v;
+
+			if (!s->call || s->call->state == CALL_ENDED)
+				continue;
+			switch (i) {
+			case 0: v = s->st.packets; break;
+			case 1: v = rtp_lost(&s->st); break;
+			case 2: v = stream_jitter_ms(s->st.jitter_q4) / 1e3; break;
+			default: v = stream_jitter_ms(s->st.max_jitter_q4) / 1e3; break;
+			}
+			fprintf(f, "%s{", fam[i].name);
+			stream_labels(f, s);
+			fprintf(f, "} %.17g\n", v);
+		}
+	}
+}
+
+int prom_write(const char *path, const struct calls *c, struct kern *k)
+{
+	struct sipxdp_health h;
+	char tmp[4096];
+	FILE *f;
+	int err;
+
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid()) >= (int)sizeof(tmp))
+		return -ENAMETOOLONG;
+	err = kern_health(k, &h);
+	if (err)
+		return err;
+	f = fopen(tmp, "w");
+	if (!f)
+		return -errno;
+	write_sip(f, &c->st);
+	write_calls(f, c);
+	write_health(f, &h, k);
+	write_streams(f, c);
+	if (fflush(f) || ferror(f)) {
+		err = -errno ? -errno : -EIO;
+		fclose(f);
+		unlink(tmp);
+		return err;
+	}
+	if (fclose(f)) {
+		err = -errno;
+		unlink(tmp);
+		return err;
+	}
+	if (rename(tmp, path)) {
+		err = -errno;
+		unlink(tmp);
+		return err;
+	}
+	return 0;
+}
