@@ -67,15 +67,15 @@ $(BUILD)/sipxdp: $(BUILD)/user/main.o $(USER_OBJS)
 TEST_CFLAGS := $(CFLAGS) -O1 -fsanitize=address,undefined -fno-omit-frame-pointer
 $(BUILD)/tests/test_%: tests/unit/test_%.c $(USER_SRCS) $(wildcard user/*.h) $(wildcard include/*.h) | $(BUILD)/tests
 	$(call msg,TEST-CC,$@)
-	$(Q)$(CC) $(TEST_CFLAGS) $< $(filter user/sip.c user/sdp.c user/codec.c,$(USER_SRCS)) -lcmocka -o $@
+	$(Q)$(CC) $(TEST_CFLAGS) $< $(filter user/sip.c user/sdp.c user/codec.c,$(USER_SRCS)) -lcmocka -lm -o $@
 
 $(BUILD)/tests/prog_test: tests/prog/prog_test.c $(BUILD)/sipxdp.skel.h include/sipxdp.h include/rtp_stats.h | $(BUILD)/tests
 	$(call msg,TEST-CC,$@)
-	$(Q)$(CC) $(CFLAGS) $< -lbpf -lelf -lz -o $@
+	$(Q)$(CC) $(CFLAGS) -Itests/prog $< -lbpf -lelf -lz -o $@
 
 $(BUILD)/bench: tests/prog/bench.c $(BUILD)/sipxdp.skel.h include/sipxdp.h | $(BUILD)
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) $< -lbpf -lelf -lz -o $@
+	$(Q)$(CC) $(CFLAGS) -Itests/prog $< -lbpf -lelf -lz -o $@
 
 test: all $(UNIT_TESTS) $(BUILD)/tests/prog_test
 	$(Q)./tests/run.sh

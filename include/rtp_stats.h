@@ -53,12 +53,15 @@ static __always_inline int rtp_pt_is_cn(__u8 pt)
 	return pt == RTP_PT_CN || pt == RTP_PT_CN_OLD;
 }
 
-/* ticks * (ns per tick, Q16) >> 16 without overflow for any 32-bit tick count. */
+/*
+ * ticks * (ns per tick, Q32) >> 32, rounded, split in an integer and a
+ * fraction part so that no product overflows for ticks < 2^31.
+ */
 static __always_inline __u64 rtp_ticks_to_ns(__u64 ticks, __u8 code)
 {
-	__u64 q16 = sipxdp_clock_ns_q16[code & SIPXDP_CLOCK_MASK];
+	__u64 q32 = sipxdp_clock_ns_q32[code & SIPXDP_CLOCK_MASK];
 
-	return ticks * (q16 >> 16) + ((ticks * (q16 & 0xffff)) >> 16);
+	return ticks * (q32 >> 32) + ((ticks * (q32 & 0xffffffffULL) + (1ULL << 31)) >> 32);
 }
 
 /* The first packet of a stream; clock_codes is the endpoint's table. */

@@ -46,7 +46,7 @@ _Static_assert(sizeof(struct endpoint_key) == 20, "endpoint_key layout");
 
 /*
  * What the kernel needs to know about an endpoint: the clock of each payload
- * type it may carry, as a code into sipxdp_clock_ns_q16[] (0: unknown or not
+ * type it may carry, as a code into sipxdp_clock_ns_q32[] (0: unknown or not
  * a media clock, e.g. telephone-event: no jitter is computed for it, as
  * tshark does).
  */
@@ -115,7 +115,7 @@ _Static_assert(sizeof(struct stream_state) == 248, "stream_state layout");
 #define STREAM_F_CREATED_BY_DST	(1U << 0)	/* matched on destination */
 #define STREAM_F_CREATED_BY_SRC	(1U << 1)	/* matched on source (symmetric RTP) */
 
-/* Clock-rate codes: index into sipxdp_clock_hz / sipxdp_clock_ns_q16. */
+/* Clock-rate codes: index into sipxdp_clock_hz / sipxdp_clock_ns_q32. */
 enum sipxdp_clock {
 	CLK_NONE = 0,
 	CLK_8000,
@@ -134,8 +134,11 @@ enum sipxdp_clock {
 #define SIPXDP_CLOCK_MASK 15	/* CLK_NR <= 16: a mask bounds table indexing */
 _Static_assert(CLK_NR <= SIPXDP_CLOCK_MASK + 1, "clock table fits the mask");
 
-/* Nanoseconds per RTP tick in Q16 fixed point: one multiply per packet, no division. */
-#define SIPXDP_NS_Q16(hz) ((__u64)((1000000000ULL << 16) / (hz)))
+/*
+ * Nanoseconds per RTP tick in Q32 fixed point, rounded: a multiply per
+ * packet and no division.  1e9 << 32 still fits 64 bits.
+ */
+#define SIPXDP_NS_Q32(hz) ((__u64)(((1000000000ULL << 32) + (hz) / 2) / (hz)))
 
 static const __u32 sipxdp_clock_hz[SIPXDP_CLOCK_MASK + 1] = {
 	[CLK_8000] = 8000, [CLK_16000] = 16000, [CLK_11025] = 11025,
@@ -144,13 +147,13 @@ static const __u32 sipxdp_clock_hz[SIPXDP_CLOCK_MASK + 1] = {
 	[CLK_12000] = 12000, [CLK_1000] = 1000,
 };
 
-static const __u64 sipxdp_clock_ns_q16[SIPXDP_CLOCK_MASK + 1] = {
-	[CLK_8000] = SIPXDP_NS_Q16(8000), [CLK_16000] = SIPXDP_NS_Q16(16000),
-	[CLK_11025] = SIPXDP_NS_Q16(11025), [CLK_22050] = SIPXDP_NS_Q16(22050),
-	[CLK_44100] = SIPXDP_NS_Q16(44100), [CLK_48000] = SIPXDP_NS_Q16(48000),
-	[CLK_90000] = SIPXDP_NS_Q16(90000), [CLK_32000] = SIPXDP_NS_Q16(32000),
-	[CLK_24000] = SIPXDP_NS_Q16(24000), [CLK_12000] = SIPXDP_NS_Q16(12000),
-	[CLK_1000] = SIPXDP_NS_Q16(1000),
+static const __u64 sipxdp_clock_ns_q32[SIPXDP_CLOCK_MASK + 1] = {
+	[CLK_8000] = SIPXDP_NS_Q32(8000), [CLK_16000] = SIPXDP_NS_Q32(16000),
+	[CLK_11025] = SIPXDP_NS_Q32(11025), [CLK_22050] = SIPXDP_NS_Q32(22050),
+	[CLK_44100] = SIPXDP_NS_Q32(44100), [CLK_48000] = SIPXDP_NS_Q32(48000),
+	[CLK_90000] = SIPXDP_NS_Q32(90000), [CLK_32000] = SIPXDP_NS_Q32(32000),
+	[CLK_24000] = SIPXDP_NS_Q32(24000), [CLK_12000] = SIPXDP_NS_Q32(12000),
+	[CLK_1000] = SIPXDP_NS_Q32(1000),
 };
 
 /* Per-CPU health counters: one PERCPU_ARRAY slot per counter set. */

@@ -1,0 +1,105 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * frames.h - crafted Ethernet frames for the program tests and the
+ * benchmark: IPv4 or IPv6, optional VLAN tags, UDP, and an RTP header.
+ */
+#ifndef SIPXDP_TEST_FRAMES_H
+#define SIPXDP_TEST_FRAMES_H
+
+#include <arpa/inet.h>
+#include <stdint.h>
+#include <string.h>
+
+struct frame {
+	uint8_t b[2048];
+	uint32_t len;
+	uint32_t l3, l4, payload;
+};
+
+struct flow {
+	int family;			/* 4 or 6 */
+	const char *src, *dst;		/* textual addresses */
+	uint16_t sport, dport;		/* host order */
+	int vlans;			/* 0, 1 or 2 tags */
+};
+
+static inline void put16(uint8_t *p, uint16_t v)
+{
+	p[0] = v >> 8;
+	p[1] = v;
+}
+
+static inline void put32(uint8_t *p, uint32_t v)
+{
+	p[0] = v >> 24;
+	p[1] = v >> 16;
+	p[2] = v >> 8;
+	p[3] = v;
+}
+
+/* Frame with the given UDP payload; lengths and IPv4 checksum filled in. */
+static inline void frame_udp(struct frame *f, const struct flow *fl, const void *payload, uint32_t plen)
+{
+	uint8_t *p = f->b;
+	uint32_t off = 12;
+	int i;
+
+	memset(f, 0, sizeof(*f));
+	memcpy(p, "\x02\x00\x00\x00\x00\x02\x02\x00\x00\x00\x00\x01", 12);
+	for (i = 0; i < fl->vlans; i++) {
+		put16(p + off, i == 0 && fl->vlans == 2 ? 0x88a8 : 0x8100);
+		put16(p + off + 2, 100 + i);
+		off += 4;
+	}
+	put16(p + off, fl->family == 6 ? 0x86dd : 0x0800);
+	off += 2;
+	f->l3 = off;
+	if (fl->family == 6) {
+		p[off] = 0x60;
+		put16(p + off + 4, 8 + plen);
+		p[off + 6] = 17;
+		p[off + 7] = 64;
+		inet_pton(AF_INET6, fl->src, p + off + 8);
+		inet_pton(AF_INET6, fl->dst, p + off + 24);
+		off += 40;
+	} else {
+		uint32_t sum = 0;
+
+		p[off] = 0x45;
+		put16(p + off + 2, 20 + 8 + plen);
+		p[off + 8] = 64;
+		p[off + 9] = 17;
+		inet_pton(AF_INET, fl->src, p + off + 12);
+		inet_pton(AF_INET, fl->dst, p + off + 16);
+		for (i = 0; i < 20; i += 2)
+			sum += (uint32_t)p[off + i] << 8 | p[off + i + 1];
+		while (sum >> 16)
+			sum = (sum & 0xffff) + (sum >> 16);
+		put16(p + off + 10, ~sum);
+		off += 20;
+	}
+	f->l4 = off;
+	put16(p + off, fl->sport);
+	put16(p + off + 2, fl->dport);
+	put16(p + off + 4, 8 + plen);
+	off += 8;
+	f->payload = off;
+	memcpy(p + off, payload, plen);
+	f->len = off + plen;
+}
+
+/* RTP packet: 12-byte header and `plen` bytes of payload. */
+static inline void frame_rtp(struct frame *f, const struct flow *fl, uint8_t pt, int marker,
+			     uint16_t seq, uint32_t ts, uint32_t ssrc, uint32_t plen)
+{
+	uint8_t rtp[12 + 1500] = { 0x80 };
+
+	rtp[1] = (marker ? 0x80 : 0) | (pt & 0x7f);
+	put16(rtp + 2, seq);
+	put32(rtp + 4, ts);
+	put32(rtp + 8, ssrc);
+	memset(rtp + 12, 0xd5, plen);
+	frame_udp(f, fl, rtp, 12 + plen);
+}
+
+#endif

@@ -1,0 +1,228 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * test_rtp_stats.c - the stream statistics that run inside the XDP program,
+ * compiled here as plain C: sequence tracking, loss, duplicates, and jitter
+ * against a double-precision model of RFC 3550 A.8 as tshark computes it.
+ */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "rtp_stats.h"
+
+static void stream_start(struct stream_state *s, uint16_t seq, uint32_t ts, uint64_t now, uint8_t pt,
+			 uint8_t code)
+{
+	uint8_t codes[SIPXDP_NR_PT] = { 0 };
+	struct rtp_sample p = { .now_ns = now, .ts = ts, .seq = seq, .pt = pt, .bytes = 172 };
+
+	codes[pt] = code;
+	memset(s, 0, sizeof(*s));
+	rtp_stream_init(s, &p, codes);
+}
+
+static void pkt(struct stream_state *s, uint16_t seq, uint32_t ts, uint64_t now)
+{
+	struct rtp_sample p = { .now_ns = now, .ts = ts, .seq = seq, .pt = s->pt, .bytes = 172 };
+
+	rtp_stream_update(s, &p);
+}
+
+static void test_in_order(void **state)
+{
+	struct stream_state s;
+	int i;
+
+	(void)state;
+	stream_start(&s, 1000, 0, 0, 0, CLK_8000);
+	for (i = 1; i < 100; i++)
+		pkt(&s, 1000 + i, i * 160, i * 20000000ULL);
+	assert_int_equal(s.packets, 100);
+	assert_int_equal(s.bytes, 100 * 172);
+	assert_int_equal(rtp_lost(&s), 0);
+	assert_int_equal(s.jitter_q4, 0);
+	assert_int_equal(s.max_delta_ns, 20000000);
+	assert_int_equal(s.jitter_n, 99);
+	assert_int_equal(s.duplicates, 0);
+	assert_int_equal(s.out_of_order, 0);
+}
+
+static void test_wrap(void **state)
+{
+	struct stream_state s;
+	int i;
+
+	(void)state;
+	stream_start(&s, 65530, 0, 0, 0, CLK_8000);
+	for (i = 1; i < 12; i++)
+		pkt(&s, (uint16_t)(65530 + i), i * 160, i * 20000000ULL);
+	assert_int_equal(s.cycles, 65536);
+	assert_int_equal(s.max_seq, 5);
+	assert_int_equal(rtp_expected(&s), 12);
+	assert_int_equal(rtp_lost(&s), 0);
+	/* A late packet from before the wrap is out of order, not a new cycle. */
+	pkt(&s, 65533, 3 * 160, 13 * 20000000ULL);
+	assert_int_equal(s.cycles, 65536);
+	assert_int_equal(s.duplicates, 1);
+}
+
+static void test_loss_dup_reorder(void **state)
+{
+	struct stream_state s;
+
+	(void)state;
+	stream_start(&s, 10, 0, 0, 0, CLK_8000);
+	pkt(&s, 11, 160, 20000000);
+	pkt(&s, 14, 640, 80000000);		/* 12, 13 missing */
+	assert_int_equal(rtp_lost(&s), 2);
+	pkt(&s, 12, 320, 81000000);		/* late */
+	assert_int_equal(rtp_lost(&s), 1);
+	assert_int_equal(s.out_of_order, 1);
+	pkt(&s, 12, 320, 82000000);		/* duplicate of a late one */
+	assert_int_equal(s.duplicates, 1);
+	assert_int_equal(rtp_lost(&s), 0);
+	pkt(&s, 14, 640, 83000000);		/* duplicate of the newest */
+	assert_int_equal(s.duplicates, 2);
+	assert_int_equal(rtp_lost(&s), -1);	/* RFC 3550: negative with duplicates */
+	assert_int_equal(s.max_seq, 14);
+	pkt(&s, 200, 190 * 160, 4000000000ULL);	/* jump past the window */
+	pkt(&s, 100, 90 * 160, 4000000001ULL);	/* more than 64 behind: out of order */
+	assert_int_equal(s.out_of_order, 2);
+}
+
+/* tshark's model (ui/tap-rtp-analysis.c), in doubles and milliseconds. */
+struct model {
+	double time, jitter, max_jitter, sum_jitter, max_delta;
+	uint32_t ts;
+	int n;
+};
+
+static void test_jitter_matches_double_model(void **state)
+{
+	static const uint8_t codes[] = { CLK_8000, CLK_16000, CLK_48000, CLK_90000, CLK_11025 };
+	unsigned int seed = 42;
+	size_t c;
+
+	(void)state;
+	for (c = 0; c < sizeof(codes); c++) {
+		double rate = sipxdp_clock_hz[codes[c]];
+		uint32_t step = rate / 50, ts = 12345;
+		uint64_t now = 1480172985946520000ULL;	/* a Unix time in ns, as offline */
+		/* tshark works on times relative to the first packet: doubles keep their precision. */
+		struct model m = { .time = 0, .ts = ts };
+		struct stream_state s;
+		int i;
+
+		stream_start(&s, 1, ts, now, 0, codes[c]);
+		for (i = 1; i < 2000; i++) {
+			/* 20 ms spacing with up to +-3 ms of arrival noise, microsecond grain as pcap */
+			int64_t noise_us = (int64_t)(rand_r(&seed) % 6001) - 3000;
+			uint64_t t = now + i * 20000000ULL + noise_us * 1000;
+			double cur = (t - now) / 1e6, d, delta;
+
+			ts += step;
+			pkt(&s, 1 + i, ts, t);
+			delta = cur - m.time;
+			d = fabs(cur - (m.time + (double)(ts - m.ts) / (rate / 1000)));
+			m.jitter = (15 * m.jitter + d) / 16;
+			if (delta > m.max_delta)
+				m.max_delta = delta;
+			if (m.jitter > m.max_jitter)
+				m.max_jitter = m.jitter;
+			m.sum_jitter += m.jitter;
+			m.n++;
+			m.time = cur;
+			m.ts = ts;
+		}
+		/* Integer nanoseconds against doubles: within a nanosecond or so. */
+		assert_true(fabs(s.jitter_q4 / 16.0 / 1e6 - m.jitter) < 2e-6);
+		assert_true(fabs(s.max_jitter_q4 / 16.0 / 1e6 - m.max_jitter) < 2e-6);
+		assert_true(fabs((double)s.sum_jitter_q4 / s.jitter_n / 16.0 / 1e6 - m.sum_jitter / m.n) < 2e-6);
+		assert_true(fabs(s.max_delta_ns / 1e6 - m.max_delta) < 1e-6);
+		assert_true(s.jitter_q4 > 0);
+	}
+}
+
+static void test_irregular_packets(void **state)
+{
+	struct stream_state s;
+	struct rtp_sample p = { .now_ns = 20000000, .ts = 160, .seq = 2, .pt = 0, .bytes = 12 };
+
+	(void)state;
+	stream_start(&s, 1, 0, 0, 0, CLK_8000);
+	/* Marker bit: jitter still follows, but mean/max/delta leave it out. */
+	p.marker = 1;
+	p.now_ns = 90000000;	/* 70 ms late */
+	rtp_stream_update(&s, &p);
+	assert_true(s.jitter_q4 > 0);
+	assert_int_equal(s.jitter_n, 0);
+	assert_int_equal(s.max_delta_ns, 0);
+	/* Comfort noise, and the packet after it, are left out too. */
+	p.marker = 0;
+	p.pt = RTP_PT_CN;
+	p.seq = 3;
+	p.ts = 320;
+	p.now_ns = 110000000;
+	rtp_stream_update(&s, &p);
+	p.pt = 0;
+	p.seq = 4;
+	p.ts = 480;
+	p.now_ns = 130000000;
+	rtp_stream_update(&s, &p);
+	assert_int_equal(s.jitter_n, 0);
+	p.seq = 5;
+	p.ts = 640;
+	p.now_ns = 150000000;
+	rtp_stream_update(&s, &p);
+	assert_int_equal(s.jitter_n, 1);
+	assert_int_equal(s.max_delta_ns, 20000000);
+}
+
+static void test_no_clock_no_jitter(void **state)
+{
+	struct stream_state s;
+	int i;
+
+	(void)state;
+	/* telephone-event and unknown dynamic types: tshark computes no jitter. */
+	stream_start(&s, 1, 0, 0, 101, CLK_NONE);
+	for (i = 1; i < 10; i++)
+		pkt(&s, 1 + i, 0, i * 50000000ULL + (i % 3) * 7000000ULL);
+	assert_int_equal(s.jitter_q4, 0);
+	assert_int_equal(s.jitter_n, 0);
+	assert_int_equal(s.packets, 10);
+	assert_true(s.max_delta_ns > 50000000);
+}
+
+static void test_ticks_to_ns(void **state)
+{
+	(void)state;
+	assert_int_equal(rtp_ticks_to_ns(160, CLK_8000), 20000000);
+	assert_int_equal(rtp_ticks_to_ns(320, CLK_16000), 20000000);
+	assert_int_equal(rtp_ticks_to_ns(960, CLK_48000), 20000000);
+	/* 90 kHz is not a whole number of ns per tick: within a nanosecond. */
+	assert_true(llabs((long long)rtp_ticks_to_ns(1800, CLK_90000) - 20000000) <= 1);
+	/* The largest 31-bit step at the slowest clock does not overflow. */
+	assert_int_equal(rtp_ticks_to_ns(0x7fffffffULL, CLK_1000), 0x7fffffffULL * 1000000ULL);
+	assert_int_equal(rtp_ticks_to_ns(1000, CLK_NONE), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_in_order),
+		cmocka_unit_test(test_wrap),
+		cmocka_unit_test(test_loss_dup_reorder),
+		cmocka_unit_test(test_jitter_matches_double_model),
+		cmocka_unit_test(test_irregular_packets),
+		cmocka_unit_test(test_no_clock_no_jitter),
+		cmocka_unit_test(test_ticks_to_ns),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
