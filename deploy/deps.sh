@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Install sipxdp's build and test dependencies on Debian 12 (bookworm).
+# Idempotent: does nothing when every package is already there.
+set -euo pipefail
+
+PKGS=(
+	# build
+	make gcc clang llvm libc6-dev gcc-multilib pkg-config
+	libbpf-dev bpftool libelf-dev zlib1g-dev libpcap-dev libjansson-dev uthash-dev
+	# tests
+	libcmocka-dev iproute2 sip-tester tshark prometheus prometheus-node-exporter
+	python3 python3-scapy jq curl procps
+)
+
+missing=()
+for p in "${PKGS[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+	echo "deps: all ${#PKGS[@]} packages present"
+	exit 0
+fi
+if [ "$(id -u)" -ne 0 ]; then
+	echo "deps: missing ${missing[*]}; run 'make deps' as root" >&2
+	exit 1
+fi
+echo "deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+# tshark asks whether non-root users may capture: answer no, non-interactively.
+echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+echo "deps: done"

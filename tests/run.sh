@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# Run the test tiers: unit, prog (BPF_PROG_TEST_RUN), net (namespaces, real
+# peers) and conformance (third-party captures, when ../shared/data exists).
+# Usage: tests/run.sh [tier ...]     (default: all)
+# Each tier prints its own 'N passed, N failed'; the last line sums them.
+# A tier exits 77 to say it was skipped.  With CI=true a skipped privileged
+# tier is a failure: CI must run them.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+BUILD=${BUILD:-build}
+tiers=("$@")
+[ ${#tiers[@]} -eq 0 ] && tiers=(unit prog net conformance)
+
+passed=0 failed=0 skipped=0
+note() { printf '== %s\n' "$*"; }
+
+tally() {	# tally NAME RC
+	case "$2" in
+	0) passed=$((passed + 1)); note "$1: ok" ;;
+	77) skipped=$((skipped + 1)); note "$1: skipped"
+	    if [ "${CI:-}" = true ]; then
+		    failed=$((failed + 1)); note "$1: skipped under CI=true: counted as a failure"
+	    fi ;;
+	*) failed=$((failed + 1)); note "$1: FAILED (exit $2)" ;;
+	esac
+}
+
+run_unit() {
+	local t
+	for t in "$BUILD"/tests/test_*; do
+		[ -x "$t" ] || continue
+		note "unit: $t"
+		"$t"
+		tally "unit $(basename "$t")" $?
+	done
+}
+
+run_prog() {
+	note "prog: $BUILD/tests/prog_test"
+	"$BUILD"/tests/prog_test
+	tally "prog" $?
+}
+
+run_net() {
+	local t
+	for t in tests/net/test_*.sh; do
+		note "net: $t"
+		SIPXDP="$BUILD/sipxdp" timeout 300 bash "$t"
+		tally "net $(basename "$t" .sh)" $?
+	done
+}
+
+run_conformance() {
+	local t
+	if [ ! -d ../shared/data ]; then
+		note "conformance: ../shared/data absent, tier not run"
+		return
+	fi
+	for t in tests/conformance/test_*.sh; do
+		note "conformance: $t"
+		SIPXDP="$BUILD/sipxdp" DATA=../shared/data timeout 600 bash "$t"
+		tally "conformance $(basename "$t" .sh)" $?
+	done
+}
+
+for tier in "${tiers[@]}"; do
+	case "$tier" in
+	unit|prog|net|conformance) "run_$tier" ;;
+	*) echo "tests/run.sh: unknown tier '$tier'" >&2; exit 2 ;;
+	esac
+done
+
+echo "total: $passed passed, $failed failed, $skipped skipped"
+[ "$failed" -eq 0 ]
