@@ -64,7 +64,7 @@ int kern_open(struct kern *k, const struct kern_opts *o, kern_sip_cb cb, void *c
 	skel = sipxdp_bpf__open();
 	if (!skel) {
 		err = -errno;
-		pr_warn("open BPF object: %s\n", strerror(-err));
+		pr_err("open BPF object: %s\n", strerror(-err));
 		return err;
 	}
 	k->skel = skel;
@@ -80,7 +80,7 @@ int kern_open(struct kern *k, const struct kern_opts *o, kern_sip_cb cb, void *c
 
 	err = sipxdp_bpf__load(skel);
 	if (err) {
-		pr_warn("load BPF program: %s%s\n", strerror(-err),
+		pr_err("load BPF program: %s%s\n", strerror(-err),
 			err == -EPERM ? " (run as root or with CAP_BPF, CAP_NET_ADMIN and CAP_PERFMON)" :
 			" (needs a kernel with BTF, XDP and bpf_spin_lock; -vv shows the verifier log)");
 		goto fail;
@@ -119,7 +119,7 @@ int kern_attach(struct kern *k, const char *ifname, int mode)
 	if (fd < 0) {
 		int err = -errno;
 
-		pr_warn("attach XDP to %s (%s mode): %s%s\n", ifname, mode ? "skb" : "native",
+		pr_err("attach XDP to %s (%s mode): %s%s\n", ifname, mode ? "skb" : "native",
 			strerror(-err),
 			err == -EBUSY || err == -EEXIST ? " (another XDP program is attached)" :
 			!mode && err == -EOPNOTSUPP ? " (driver lacks native XDP: try --xdp-mode skb)" : "");

@@ -20,7 +20,7 @@ enum log_level log_get_level(void)
 
 static void vlog(enum log_level lvl, const char *fmt, va_list ap)
 {
-	static const char *const tag[] = { "warn", "info", "debug" };
+	static const char *const tag[] = { "error", "warn", "info", "debug" };
 
 	if (lvl > level)
 		return;

@@ -177,6 +177,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		longopts[i] = optdescs[i].opt;
 	memset(&longopts[NR_OPTS], 0, sizeof(longopts[0]));
 
+	opterr = 0;	/* our own one-line message below */
 	while ((c = getopt_long(argc, argv, "i:vVh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'i':
@@ -256,7 +257,11 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 			usage(stdout);
 			exit(0);
 		default:
-			fprintf(stderr, "sipxdp: see --help\n");
+			if (optopt && optopt < 256 && c == '?')
+				fprintf(stderr, "sipxdp: unknown option or missing value: -%c (see --help)\n", optopt);
+			else
+				fprintf(stderr, "sipxdp: unknown option or missing value: %s (see --help)\n",
+					argv[optind - 1]);
 			return -EINVAL;
 		}
 	}
@@ -273,6 +278,23 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 	o->k.offline = o->read != NULL;
 	o->k.max_endpoints = o->max_calls * 4 < SIPXDP_DEF_MAX_ENDPOINTS ?
 			     SIPXDP_DEF_MAX_ENDPOINTS : o->max_calls * 4;
+	return 0;
+}
+
+/* The text file is renamed into place: its directory must take a new file. */
+static int check_textfile_dir(const char *path)
+{
+	char dir[4096];
+	const char *slash = strrchr(path, '/');
+
+	if (!slash)
+		snprintf(dir, sizeof(dir), ".");
+	else
+		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path) ?: 1, path);
+	if (access(dir, W_OK)) {
+		pr_err("--textfile %s: directory %s: %s\n", path, dir, strerror(errno));
+		return -errno;
+	}
 	return 0;
 }
 
@@ -427,6 +449,28 @@ static int run_offline(struct agent *a)
 	return 0;
 }
 
+/* Configuration and environment errors, each one line, before anything is loaded. */
+static int preflight(const struct opts *o)
+{
+	int i;
+
+	for (i = 0; i < o->nr_ifaces; i++) {
+		if (!if_nametoindex(o->ifaces[i])) {
+			pr_err("interface %s: no such interface\n", o->ifaces[i]);
+			return -ENODEV;
+		}
+	}
+	if (o->read && access(o->read, R_OK)) {
+		pr_err("read %s: %s\n", o->read, strerror(errno));
+		return -errno;
+	}
+	if (access("/sys/kernel/btf/vmlinux", R_OK) && errno == ENOENT) {
+		pr_err("this kernel has no BTF (/sys/kernel/btf/vmlinux): sipxdp needs CONFIG_DEBUG_INFO_BTF\n");
+		return -EOPNOTSUPP;
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct calls_cfg cc = {};
@@ -442,11 +486,16 @@ int main(int argc, char **argv)
 	if (a.o.calls_json) {
 		a.json = fopen(a.o.calls_json, "a");
 		if (!a.json) {
-			fprintf(stderr, "sipxdp: open %s: %s\n", a.o.calls_json, strerror(errno));
+			pr_err("open %s: %s\n", a.o.calls_json, strerror(errno));
 			return 1;
 		}
 	}
+	if (a.o.textfile && check_textfile_dir(a.o.textfile))
+		return 1;
 
+	err = preflight(&a.o);
+	if (err)
+		goto cleanup;
 	err = kern_open(&a.k, &a.o.k, on_sip, &a);
 	if (err)
 		goto cleanup;

@@ -1,0 +1,278 @@
+# SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
+#
+# lib.sh - shared helpers for the network tests and the demo.  Source it.
+#
+# Builds caller <-> gateway <-> callee out of three network namespaces and two
+# veth pairs, so real SIP/RTP peers talk through a router the agent can watch
+# without any packet leaving the machine:
+#
+#   caller ns            gateway ns (ip_forward=1)          callee ns
+#   c0 10.10.1.2/24 ---- g1 10.10.1.1/24 | g2 10.10.2.1/24 ---- e0 10.10.2.2/24
+#
+# Namespace names carry the shell's pid, so parallel runs and leftovers of a
+# killed run never collide.  Interface names need no suffix: the veths are
+# created directly inside their namespaces and never exist in the root one.
+#
+# Skips follow the automake convention: exit status 77 means "not run".
+
+NET_SUFFIX=${NET_SUFFIX:-$$}
+NS_CALLER="sipxdp-caller-$NET_SUFFIX"
+NS_GW="sipxdp-gw-$NET_SUFFIX"
+NS_CALLEE="sipxdp-callee-$NET_SUFFIX"
+
+CALLER_IP=10.10.1.2
+GW_IP1=10.10.1.1
+GW_IP2=10.10.2.1
+CALLEE_IP=10.10.2.2
+IF_CALLER=c0
+IF_GW1=g1
+IF_GW2=g2
+IF_CALLEE=e0
+
+NET_NAMESPACES=()	# created so far, deleted by net_cleanup
+NET_PIDS=()		# background processes, killed by net_cleanup
+NET_TMPDIRS=()		# scratch directories, removed by net_cleanup
+NET_CLEANUP_HOOKS=()	# extra commands for net_cleanup, run first
+NET_CLEANED=0
+
+skip()
+{
+	echo "SKIP: $*"
+	exit 77
+}
+
+need_root()
+{
+	[ "$(id -u)" -eq 0 ] || skip "needs root (network namespaces, XDP)"
+}
+
+# need_tools TOOL... - skip unless every tool is on PATH (or an executable path).
+need_tools()
+{
+	local t
+
+	for t in "$@"; do
+		command -v "$t" >/dev/null 2>&1 || skip "$t not installed"
+	done
+}
+
+# in_ns NS CMD... - run CMD in namespace NS.
+in_ns()
+{
+	local ns=$1
+
+	shift
+	ip netns exec "$ns" "$@"
+}
+
+# net_bg NS LOG CMD... - start CMD in NS in the background, stdout and stderr
+# to LOG; its pid is appended to NET_PIDS and left in NET_LAST_PID.
+# `ip netns exec` execs the command, so the pid is the command's own.
+net_bg()
+{
+	local ns=$1 log=$2
+
+	shift 2
+	ip netns exec "$ns" "$@" >"$log" 2>&1 </dev/null &
+	NET_LAST_PID=$!
+	NET_PIDS+=("$NET_LAST_PID")
+}
+
+# net_stop PID [SIGNAL] [TIMEOUT_S] - signal PID (default TERM), wait for it
+# up to TIMEOUT_S (default 5) then SIGKILL.  Sets NET_STOP_RC to its exit
+# status (128 + signal if it was killed).  Only for children of this shell.
+net_stop()
+{
+	local pid=$1 sig=${2:-TERM} timeout=${3:-5} i
+
+	NET_STOP_RC=0
+	kill -0 "$pid" 2>/dev/null && kill -"$sig" "$pid" 2>/dev/null
+	for ((i = 0; i < timeout * 10; i++)); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	# shellcheck disable=SC2034  # read by the scripts that source this
+	NET_STOP_RC=$?
+}
+
+# wait_for_line FILE REGEX TIMEOUT_S [PID] - poll FILE until a line matches;
+# give up early if PID has exited.  Returns 0 on a match.
+wait_for_line()
+{
+	local file=$1 re=$2 timeout=$3 pid=${4:-} i
+
+	for ((i = 0; i < timeout * 10; i++)); do
+		grep -qE -- "$re" "$file" 2>/dev/null && return 0
+		if [ -n "$pid" ] && ! kill -0 "$pid" 2>/dev/null; then
+			grep -qE -- "$re" "$file" 2>/dev/null
+			return
+		fi
+		sleep 0.1
+	done
+	return 1
+}
+
+# net_mktemp - a scratch directory removed at cleanup; path in NET_TMP.
+net_mktemp()
+{
+	NET_TMP=$(mktemp -d /tmp/sipxdp-net.XXXXXX) || return 1
+	NET_TMPDIRS+=("$NET_TMP")
+}
+
+net_add_ns()
+{
+	ip netns add "$1" || return 1
+	NET_NAMESPACES+=("$1")
+	ip -n "$1" link set lo up
+}
+
+# net_setup - build the three namespaces.  Needs the cleanup trap installed
+# first (net_trap) so a half-built network is still torn down.
+net_setup()
+{
+	net_add_ns "$NS_CALLER" && net_add_ns "$NS_GW" && net_add_ns "$NS_CALLEE" || return 1
+
+	ip link add "$IF_CALLER" netns "$NS_CALLER" type veth \
+		peer name "$IF_GW1" netns "$NS_GW" || return 1
+	ip link add "$IF_CALLEE" netns "$NS_CALLEE" type veth \
+		peer name "$IF_GW2" netns "$NS_GW" || return 1
+
+	ip -n "$NS_CALLER" addr add "$CALLER_IP/24" dev "$IF_CALLER" &&
+	ip -n "$NS_GW" addr add "$GW_IP1/24" dev "$IF_GW1" &&
+	ip -n "$NS_GW" addr add "$GW_IP2/24" dev "$IF_GW2" &&
+	ip -n "$NS_CALLEE" addr add "$CALLEE_IP/24" dev "$IF_CALLEE" || return 1
+
+	ip -n "$NS_CALLER" link set "$IF_CALLER" up &&
+	ip -n "$NS_GW" link set "$IF_GW1" up &&
+	ip -n "$NS_GW" link set "$IF_GW2" up &&
+	ip -n "$NS_CALLEE" link set "$IF_CALLEE" up || return 1
+
+	ip -n "$NS_CALLER" route add default via "$GW_IP1" &&
+	ip -n "$NS_CALLEE" route add default via "$GW_IP2" || return 1
+	in_ns "$NS_GW" sysctl -qw net.ipv4.ip_forward=1 || return 1
+
+	# Fail here, not in the middle of a call, if forwarding does not work.
+	in_ns "$NS_CALLER" /usr/bin/python3 -c "$NET_PROBE_PY" "$CALLEE_IP" ||
+		{ echo "net_setup: caller cannot reach $CALLEE_IP through $NS_GW" >&2; return 1; }
+}
+
+# A round trip without ping (not installed everywhere): a UDP datagram to a
+# closed port comes back as ICMP port unreachable, which a connected socket
+# reports as ECONNREFUSED.  A timeout means no path.
+NET_PROBE_PY='
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.settimeout(2)
+s.connect((sys.argv[1], 9))
+for _ in range(3):
+    try:
+        s.send(b"probe")
+        s.recv(1)
+    except ConnectionRefusedError:
+        sys.exit(0)
+    except OSError:
+        pass
+sys.exit(1)
+'
+
+# net_cleanup - kill every background process, delete every namespace (which
+# deletes the veths in it) and scratch directory.  Idempotent.
+net_cleanup()
+{
+	local pid ns d hook
+
+	[ "$NET_CLEANED" -eq 1 ] && return 0
+	NET_CLEANED=1
+	for hook in "${NET_CLEANUP_HOOKS[@]}"; do
+		eval "$hook"
+	done
+	for pid in "${NET_PIDS[@]}"; do
+		kill -TERM "$pid" 2>/dev/null
+	done
+	for pid in "${NET_PIDS[@]}"; do
+		net_stop "$pid" TERM 3
+	done
+	for ns in "${NET_NAMESPACES[@]}"; do
+		# Anything still running inside was started by this run.
+		for pid in $(ip netns pids "$ns" 2>/dev/null); do
+			kill -KILL "$pid" 2>/dev/null
+		done
+		ip netns del "$ns" 2>/dev/null
+	done
+	for d in "${NET_TMPDIRS[@]}"; do
+		rm -rf -- "$d"
+	done
+	NET_NAMESPACES=()
+	NET_PIDS=()
+	NET_TMPDIRS=()
+}
+
+# net_trap - run net_cleanup on any exit.  INT and TERM exit through the EXIT
+# trap so cleanup runs exactly once, with the status of the signal.
+net_trap()
+{
+	trap net_cleanup EXIT
+	trap 'exit 130' INT
+	trap 'exit 143' TERM
+}
+
+# Check bookkeeping for the "N passed, N failed" summary.
+CHECKS_PASSED=0
+CHECKS_FAILED=0
+
+pass()
+{
+	CHECKS_PASSED=$((CHECKS_PASSED + 1))
+	echo "PASS: $*"
+}
+
+fail()
+{
+	CHECKS_FAILED=$((CHECKS_FAILED + 1))
+	echo "FAIL: $*"
+}
+
+# check DESCRIPTION CMD... - pass if CMD succeeds.
+check()
+{
+	local what=$1
+
+	shift
+	if "$@"; then
+		pass "$what"
+	else
+		fail "$what"
+	fi
+}
+
+summary()
+{
+	echo "$CHECKS_PASSED passed, $CHECKS_FAILED failed"
+	[ "$CHECKS_FAILED" -eq 0 ]
+}
+
+# sipp_media_dir DIR - the built-in uac_pcap scenario plays pcap/g711a.pcap
+# and pcap/dtmf_2833_1.pcap relative to the current directory.
+sipp_media_dir()
+{
+	local src=${SIPP_PCAP_DIR:-/usr/share/sip-tester}
+
+	mkdir -p "$1/pcap" || return 1
+	ln -sf "$src/g711a.pcap" "$1/pcap/g711a.pcap" &&
+	ln -sf "$src/dtmf_2833_1.pcap" "$1/pcap/dtmf_2833_1.pcap"
+}
+
+# free_tcp_port - a port nothing listens on in the current namespace.
+free_tcp_port()
+{
+	/usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# xdp_attached NS IF - true if IF in NS has an XDP program.
+xdp_attached()
+{
+	ip -n "$1" link show dev "$2" | grep -qw 'xdp\|xdpgeneric\|xdpdrv\|xdpoffload\|prog/xdp'
+}
