@@ -69,9 +69,9 @@ $(BUILD)/tests/test_%: tests/unit/test_%.c $(USER_SRCS) $(wildcard user/*.h) $(w
 	$(call msg,TEST-CC,$@)
 	$(Q)$(CC) $(TEST_CFLAGS) $< $(filter user/sip.c user/sdp.c user/codec.c,$(USER_SRCS)) -lcmocka -lm -o $@
 
-$(BUILD)/tests/prog_test: tests/prog/prog_test.c $(BUILD)/sipxdp.skel.h include/sipxdp.h include/rtp_stats.h | $(BUILD)/tests
+$(BUILD)/tests/prog_test: tests/prog/prog_test.c tests/prog/frames.h $(BUILD)/sipxdp.skel.h include/sipxdp.h include/rtp_stats.h | $(BUILD)/tests
 	$(call msg,TEST-CC,$@)
-	$(Q)$(CC) $(CFLAGS) -Itests/prog $< -lbpf -lelf -lz -o $@
+	$(Q)$(CC) $(CFLAGS) -Itests/prog $< -lbpf -lelf -lz -pthread -o $@
 
 $(BUILD)/bench: tests/prog/bench.c $(BUILD)/sipxdp.skel.h include/sipxdp.h | $(BUILD)
 	$(call msg,CC,$@)

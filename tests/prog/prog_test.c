@@ -5,7 +5,10 @@
  * back unchanged, the perf events and the map changes it causes.
  * Needs root (CAP_BPF); exits 77 (skip) without it.
  */
+#define _GNU_SOURCE
 #include <errno.h>
+#include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -379,6 +382,60 @@ static void test_malformed(void)
 	      (unsigned long long)(h1.ip_fragments - h0.ip_fragments));
 }
 
+struct racer {
+	int cpu;
+	const struct frame *f;
+	int err;
+};
+
+static void *race(void *arg)
+{
+	struct racer *r = arg;
+	cpu_set_t set;
+	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = r->f->b, .data_size_in = r->f->len,
+		    .repeat = 200000);
+
+	CPU_ZERO(&set);
+	CPU_SET(r->cpu, &set);
+	r->err = pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
+	if (!r->err)
+		r->err = bpf_prog_test_run_opts(bpf_program__fd(skel->progs.sipxdp_xdp), &o) ? errno : 0;
+	return NULL;
+}
+
+/*
+ * Two CPUs hammer one stream at once.  Without the spin lock around
+ * rtp_stream_update() increments are lost and the count comes up short.
+ */
+static void test_two_cpus_one_stream(void)
+{
+	struct racer r[2];
+	pthread_t th[2];
+	struct stream_state st;
+	struct frame f;
+	int i;
+
+	cur = "two CPUs, one stream";
+	if (sysconf(_SC_NPROCESSORS_ONLN) < 2) {
+		printf("skip %s: one CPU\n", cur);
+		return;
+	}
+	reset_streams();
+	frame_rtp(&f, &caller, 0, 0, 1, 0, 0x99, 160);
+	run(&f, 1000);
+	for (i = 0; i < 2; i++) {
+		r[i] = (struct racer){ .cpu = i, .f = &f };
+		pthread_create(&th[i], NULL, race, &r[i]);
+	}
+	for (i = 0; i < 2; i++)
+		pthread_join(th[i], NULL);
+	CHECK(!r[0].err && !r[1].err, "racers: %s / %s", strerror(r[0].err), strerror(r[1].err));
+	CHECK(!stream_get(&caller, 0x99, &st) && st.packets == 1 + 2 * 200000 &&
+	      st.duplicates == 2 * 200000,
+	      "packets %llu duplicates %llu, want %d and %d", (unsigned long long)st.packets,
+	      (unsigned long long)st.duplicates, 1 + 2 * 200000, 2 * 200000);
+}
+
 int main(void)
 {
 	int err;
@@ -412,6 +469,7 @@ int main(void)
 	test_symmetric_and_v6();
 	test_ignored();
 	test_malformed();
+	test_two_cpus_one_stream();
 
 	perf_buffer__free(pb);
 	sipxdp_bpf__destroy(skel);
