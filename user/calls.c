@@ -8,6 +8,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <jansson.h>
@@ -58,6 +59,12 @@ char *addr_port_str(char *buf, size_t n, const struct sipxdp_addr *a, uint16_t p
 double stream_jitter_ms(uint64_t q4)
 {
 	return (double)q4 / 16.0 / 1e6;
+}
+
+/* Milliseconds to the nanosecond: finer digits are arithmetic, not measurement. */
+static json_t *json_ms(double ms)
+{
+	return json_real(round(ms * 1e6) / 1e6);
 }
 
 void calls_init(struct calls *c, struct kern *k, const struct calls_cfg *cfg)
@@ -327,7 +334,8 @@ static json_t *unix_time(const struct calls *c, uint64_t t)
 {
 	if (!t)
 		return json_null();
-	return json_real((double)((int64_t)t + c->cfg.unix_offset_ns) / 1e9);
+	/* Microseconds: what a pcap carries, and what a Unix time in a double still holds. */
+	return json_real(round((double)((int64_t)t + c->cfg.unix_offset_ns) / 1e3) / 1e6);
 }
 
 static json_t *stream_json(const struct calls *c, const struct stream_rec *s)
@@ -343,7 +351,7 @@ static json_t *stream_json(const struct calls *c, const struct stream_rec *s)
 		name = codec;
 	}
 	snprintf(ssrc, sizeof(ssrc), "0x%08x", s->key.ssrc);
-	return json_pack("{s:s, s:s, s:s, s:i, s:s, s:i, s:I, s:I, s:I, s:I, s:I, s:f, s:f, s:f, s:f, s:o, s:o}",
+	return json_pack("{s:s, s:s, s:s, s:i, s:s, s:i, s:I, s:I, s:I, s:I, s:I, s:o, s:o, s:o, s:o, s:o, s:o}",
 		"src", addr_port_str(src, sizeof(src), &s->key.src, ntohs(s->key.sport)),
 		"dst", addr_port_str(dst, sizeof(dst), &s->key.dst, ntohs(s->key.dport)),
 		"ssrc", ssrc,
@@ -355,10 +363,10 @@ static json_t *stream_json(const struct calls *c, const struct stream_rec *s)
 		"lost", (json_int_t)rtp_lost(st),
 		"duplicates", (json_int_t)st->duplicates,
 		"out_of_order", (json_int_t)st->out_of_order,
-		"jitter_ms", stream_jitter_ms(st->jitter_q4),
-		"max_jitter_ms", stream_jitter_ms(st->max_jitter_q4),
-		"mean_jitter_ms", st->jitter_n ? stream_jitter_ms(st->sum_jitter_q4 / st->jitter_n) : 0.0,
-		"max_delta_ms", (double)st->max_delta_ns / 1e6,
+		"jitter_ms", json_ms(stream_jitter_ms(st->jitter_q4)),
+		"max_jitter_ms", json_ms(stream_jitter_ms(st->max_jitter_q4)),
+		"mean_jitter_ms", json_ms(st->jitter_n ? stream_jitter_ms(st->sum_jitter_q4 / st->jitter_n) : 0.0),
+		"max_delta_ms", json_ms((double)st->max_delta_ns / 1e6),
 		"first_seen", unix_time(c, st->first_ns),
 		"last_seen", unix_time(c, st->last_ns));
 }
@@ -384,14 +392,14 @@ static void call_write_record(struct calls *c, struct call *call)
 		"start", unix_time(c, call->t_invite),
 		"answer", unix_time(c, call->t_answer),
 		"end", call->t_end ? unix_time(c, call->t_end) : json_null(),
-		"setup_ms", call->t_answer ? json_real((double)(call->t_answer - call->t_invite) / 1e6) : json_null(),
-		"duration_s", call->t_answer ? json_real((double)(end - call->t_answer) / 1e9) : json_real(0),
+		"setup_ms", call->t_answer ? json_ms((double)(call->t_answer - call->t_invite) / 1e6) : json_null(),
+		"duration_s", json_real(call->t_answer ? round((double)(end - call->t_answer) / 1e3) / 1e6 : 0),
 		"streams", streams);
 	if (!o) {
 		pr_warn("call %s: cannot build its JSON record\n", call->call_id);
 		return;
 	}
-	line = json_dumps(o, JSON_COMPACT | JSON_ENSURE_ASCII);
+	line = json_dumps(o, JSON_COMPACT | JSON_ENSURE_ASCII | JSON_REAL_PRECISION(16));
 	if (line) {
 		fprintf(c->cfg.json, "%s\n", line);
 		fflush(c->cfg.json);
