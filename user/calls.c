@@ -580,6 +580,19 @@ static uint64_t call_last_activity(const struct call *call)
 	return t;
 }
 
+/* Streams no call claims (their call ended, or its SDP was never seen) go when they fall silent. */
+static void streams_reap_orphans(struct calls *c)
+{
+	struct stream_rec *s, *tmp;
+
+	HASH_ITER(hh, c->streams, s, tmp) {
+		if (!s->call && s->st.last_ns + c->cfg.call_timeout_ns < c->now) {
+			c->st.streams_reaped++;
+			stream_forget(c, s);
+		}
+	}
+}
+
 void calls_tick(struct calls *c, uint64_t now)
 {
 	struct call *call, *tmp;
@@ -587,6 +600,7 @@ void calls_tick(struct calls *c, uint64_t now)
 	if (now > c->now)
 		c->now = now;
 	streams_sweep(c);
+	streams_reap_orphans(c);
 	HASH_ITER(hh, c->by_id, call, tmp) {
 		if (call->state != CALL_ENDED &&
 		    call_last_activity(call) + c->cfg.call_timeout_ns < c->now)

@@ -105,7 +105,8 @@ struct calls_stats {
 	uint64_t calls_dropped;				/* table full */
 	uint64_t ep_insert_fail;
 	uint64_t rtp_lost_total;
-	uint64_t streams_unattached;
+	uint64_t streams_unattached;			/* seen with no call to attach to */
+	uint64_t streams_reaped;			/* of those, removed once silent */
 };
 
 struct calls {

@@ -171,6 +171,8 @@ static void write_streams(FILE *f, const struct calls *c)
 	       "RTP packets lost in all streams (losses later made good by late packets are kept).",
 	       c->st.rtp_lost_total);
 	scalar(f, "sipxdp_rtp_streams", "gauge", "RTP streams being counted.", HASH_COUNT(c->streams));
+	scalar(f, "sipxdp_rtp_streams_unattached_total", "counter",
+	       "RTP streams on a media endpoint that no followed call claims.", c->st.streams_unattached);
 	for (i = 0; i < sizeof(fam) / sizeof(fam[0]); i++) {
 		family(f, fam[i].name, fam[i].type, fam[i].help);
 		HASH_ITER(hh, c->streams, s, tmp) {

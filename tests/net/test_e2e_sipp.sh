@@ -82,6 +82,24 @@ gw_bpftool_xdp()
 	in_ns "$NS_GW" bpftool net show | sed -n '/^xdp:/,/^$/p' | grep -Eq "^($IF_GW1|$IF_GW2)\("
 }
 
+# The agent's own maps, found through its file descriptors (fdinfo map_id).
+kernel_maps_empty()
+{
+	local fd id name n
+
+	KERNEL_MAPS_SEEN=0
+	for fd in /proc/"$AGENT_PID"/fdinfo/*; do
+		id=$(awk '/^map_id:/ {print $2}' "$fd" 2>/dev/null)
+		[ -n "$id" ] || continue
+		name=$(bpftool map show id "$id" -j | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin).get("name",""))')
+		case $name in endpoints|streams) ;; *) continue ;; esac
+		n=$(bpftool map dump id "$id" -j | /usr/bin/python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')
+		[ "$n" -eq 0 ] || { echo "map $name ($id) has $n entries"; return 1; }
+		KERNEL_MAPS_SEEN=$((KERNEL_MAPS_SEEN + 1))
+	done
+	[ "$KERNEL_MAPS_SEEN" -eq 2 ]
+}
+
 promtool_check()
 {
 	promtool check metrics <"$1"
@@ -152,6 +170,30 @@ check "node-exporter serves /metrics" scrape
 check "node-exporter exports sipxdp_calls_total" grep -q '^sipxdp_calls_total' "$DIR/scrape.txt"
 grep '^sipxdp_calls_total' "$DIR/scrape.txt"
 check "no textfile scrape error" not grep -q '^node_textfile_scrape_error 1' "$DIR/scrape.txt"
+
+# No map entry outlives its call for long: once the calls are over and the
+# grace period (2 s) has passed, the running agent holds no endpoint, no
+# stream and no call, and has written each call's record already.
+released()
+{
+	grep -qx 'sipxdp_media_endpoints 0' "$DIR/sipxdp.prom" &&
+		grep -qx 'sipxdp_rtp_streams 0' "$DIR/sipxdp.prom" &&
+		grep -qx 'sipxdp_calls_active 0' "$DIR/sipxdp.prom"
+}
+wait_released()
+{
+	local i
+
+	for ((i = 0; i < 60; i++)); do
+		released && return 0
+		sleep 0.1
+	done
+	grep -E '^sipxdp_(media_endpoints|rtp_streams|calls_active) ' "$DIR/sipxdp.prom"
+	return 1
+}
+check "endpoints, streams and calls released after the grace period" wait_released
+check "kernel endpoint and stream maps empty" kernel_maps_empty
+check "$NCALLS records written before exit" test "$(wc -l <"$DIR/calls.json")" -eq "$NCALLS"
 
 net_stop "$TSHARK_PID" INT 10
 net_stop "$AGENT_PID" TERM 10
