@@ -382,6 +382,42 @@ static void test_malformed(void)
 	      (unsigned long long)(h1.ip_fragments - h0.ip_fragments));
 }
 
+/* A full stream map: the packet passes, the refusal is counted, nothing else changes. */
+static void test_stream_map_full(void)
+{
+	struct sipxdp_bpf *small, *saved = skel;
+	struct sipxdp_health h;
+	struct frame f;
+	int i, n;
+
+	cur = "stream map full";
+	small = sipxdp_bpf__open();
+	if (!small) {
+		CHECK(0, "open");
+		return;
+	}
+	small->rodata->clock_source = SIPXDP_CLOCK_META;
+	bpf_map__set_max_entries(small->maps.streams, 16);
+	if (sipxdp_bpf__load(small)) {
+		CHECK(0, "load");
+		sipxdp_bpf__destroy(small);
+		return;
+	}
+	skel = small;
+	endpoint_add("10.0.0.2", 6000, 4, 0, CLK_8000);
+	for (i = 0; i < 24; i++) {
+		frame_rtp(&f, &caller, 0, 0, 1, 0, 0x1000 + i, 160);
+		run(&f, 1000);
+	}
+	health(&h);
+	n = nr_streams();
+	CHECK(n <= 16 && n + h.stream_insert_fail == 24 && h.rtp == (__u64)n,
+	      "%d streams, %llu refused, %llu counted", n, (unsigned long long)h.stream_insert_fail,
+	      (unsigned long long)h.rtp);
+	skel = saved;
+	sipxdp_bpf__destroy(small);
+}
+
 struct racer {
 	int cpu;
 	const struct frame *f;
@@ -470,6 +506,7 @@ int main(void)
 	test_ignored();
 	test_malformed();
 	test_two_cpus_one_stream();
+	test_stream_map_full();
 
 	perf_buffer__free(pb);
 	sipxdp_bpf__destroy(skel);
