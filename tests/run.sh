@@ -37,9 +37,15 @@ run_unit() {
 }
 
 run_prog() {
+	local t
 	note "prog: $BUILD/tests/prog_test"
 	"$BUILD"/tests/prog_test
 	tally "prog" $?
+	for t in tests/prog/test_*.sh; do
+		note "prog: $t"
+		SIPXDP="$BUILD/sipxdp" timeout 120 bash "$t"
+		tally "prog $(basename "$t" .sh)" $?
+	done
 }
 
 run_net() {

@@ -417,7 +417,7 @@ static void call_end(struct calls *c, struct call *call, enum call_result r, uin
 	call->state = CALL_ENDED;
 	call->result = r;
 	call->t_end = t;
-	call->finalize_at = t + c->cfg.grace_ns;
+	call->finalize_at = (t > c->now ? t : c->now) + c->cfg.grace_ns;
 	c->st.calls_total[r]++;
 	pr_debug("call %s ended: %s (%d)\n", call->call_id, call_result_name(r), call->final_status);
 }
@@ -602,9 +602,10 @@ void calls_tick(struct calls *c, uint64_t now)
 	streams_sweep(c);
 	streams_reap_orphans(c);
 	HASH_ITER(hh, c->by_id, call, tmp) {
+		/* A call that fell silent ended when it was last heard. */
 		if (call->state != CALL_ENDED &&
 		    call_last_activity(call) + c->cfg.call_timeout_ns < c->now)
-			call_end(c, call, RESULT_TIMED_OUT, c->now);
+			call_end(c, call, RESULT_TIMED_OUT, call_last_activity(call));
 		if (call->state == CALL_ENDED && call->finalize_at <= c->now)
 			call_finalize(c, call);
 	}

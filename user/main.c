@@ -57,6 +57,7 @@ struct agent {
 	int promisc_fd;
 	uint64_t next_tick;	/* event clock */
 	uint64_t interval_ns;
+	uint64_t last_ts;	/* offline: time of the newest frame */
 	uint64_t events_bad;
 };
 
@@ -363,6 +364,7 @@ static int offline_tick(void *ctx, uint64_t ts)
 {
 	struct agent *a = ctx;
 
+	a->last_ts = ts;
 	if (!a->next_tick)
 		a->next_tick = ts + a->interval_ns;
 	if (ts >= a->next_tick) {
@@ -444,7 +446,7 @@ static int run_offline(struct agent *a)
 	err = capture_replay(a->o.read, offline_run, offline_tick, a, &cs);
 	if (err)
 		return err;
-	calls_tick(&a->calls, a->calls.now);
+	calls_tick(&a->calls, a->last_ts);
 	pr_info("%s: %llu frames replayed\n", a->o.read, (unsigned long long)cs.frames);
 	return 0;
 }

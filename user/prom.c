@@ -42,7 +42,7 @@ static void family(FILE *f, const char *name, const char *type, const char *help
 static void scalar(FILE *f, const char *name, const char *type, const char *help, double v)
 {
 	family(f, name, type, help);
-	fprintf(f, "%s %.17g\n", name, v);
+	fprintf(f, "%s %.15g\n", name, v);
 }
 
 static void write_sip(FILE *f, const struct calls_stats *st)
@@ -188,7 +188,7 @@ static void write_streams(FILE *f, const struct calls *c)
 			}
 			fprintf(f, "%s{", fam[i].name);
 			stream_labels(f, s);
-			fprintf(f, "} %.17g\n", v);
+			fprintf(f, "} %.15g\n", v);
 		}
 	}
 }

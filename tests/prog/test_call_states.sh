@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# test_call_states.sh - every way a call can end, through the whole agent:
+# a capture written by gen_calls.py (scapy) replayed with --read, which runs
+# the XDP program through BPF_PROG_TEST_RUN, checked in the JSON records and
+# the text file, with tshark as the oracle for the RTP figures.
+set -uo pipefail
+HERE=$(cd "$(dirname "$0")" && pwd)
+REPO=$(cd "$HERE/../.." && pwd)
+SIPXDP=${SIPXDP:-$REPO/build/sipxdp}
+
+[ "$(id -u)" -eq 0 ] || { echo "SKIP: needs root for BPF_PROG_TEST_RUN"; exit 77; }
+for t in tshark jq promtool; do
+	command -v $t >/dev/null || { echo "SKIP: $t missing (make deps)"; exit 77; }
+done
+/usr/bin/python3 -c 'import scapy' 2>/dev/null || { echo "SKIP: python3-scapy missing"; exit 77; }
+
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
+pass=0 fail=0
+check() {
+	local d=$1; shift
+	if "$@"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: $d"; fi
+}
+
+/usr/bin/python3 "$HERE/gen_calls.py" "$out/calls.pcap" || { echo "FAIL: generate capture"; exit 1; }
+"$SIPXDP" --read "$out/calls.pcap" --calls-json "$out/calls.json" --textfile "$out/m.prom" \
+	--call-timeout 5 2>"$out/err"
+check "sipxdp --read exits 0" test $? -eq 0
+
+state() { jq -r --arg id "$1" 'select(.call_id == $id) | "\(.state) \(.final_status)"' "$out/calls.json"; }
+check "486 -> failed"        test "$(state busy@test)" = "failed 486"
+check "CANCEL/487 -> cancelled" test "$(state cancel@test)" = "cancelled 487"
+check "BYE/200 -> completed" test "$(state lossy@test)" = "completed 200"
+check "silence -> timed_out" test "$(state silent@test)" = "timed_out 0"
+check "no BYE -> active at exit" test "$(state 'open"quote\back@test')" = "active 200"
+check "timed_out ends when last heard" test \
+	"$(jq -r 'select(.call_id == "silent@test") | .end == .start' "$out/calls.json")" = true
+check "loss and duplicate counted" test \
+	"$(jq -r 'select(.call_id == "lossy@test") | .streams[0] | "\(.packets) \(.lost) \(.duplicates) \(.codec)"' "$out/calls.json")" = "98 2 1 PCMU/8000"
+check "setup time" test "$(jq -r 'select(.call_id == "lossy@test") | .setup_ms' "$out/calls.json")" = 10
+
+tshark -r "$out/calls.pcap" -q -z rtp,streams >"$out/tshark.txt" 2>/dev/null
+check "streams agree with tshark" /usr/bin/python3 "$REPO/tests/net/compare_tshark.py" \
+	--tshark "$out/tshark.txt" --calls-json "$out/calls.json" --jitter-tol 0.002 --delta-tol 0.002
+
+check "promtool check metrics" promtool check metrics <"$out/m.prom"
+check "label values escaped" grep -qF 'call_id="open\"quote\\back@test"' "$out/m.prom"
+for r in completed:1 failed:1 cancelled:1 timed_out:1; do
+	check "calls_total $r" grep -qx "sipxdp_calls_total{result=\"${r%:*}\"} ${r#*:}" "$out/m.prom"
+done
+check "486 counted by method and status" grep -qx 'sipxdp_sip_messages_total{method="INVITE",status="486"} 1' "$out/m.prom"
+check "CANCEL counted" grep -qx 'sipxdp_sip_messages_total{method="CANCEL"} 1' "$out/m.prom"
+
+echo "call states: $pass passed, $fail failed"
+[ $fail -eq 0 ]
