@@ -245,20 +245,22 @@ static bool find_param(const char *q, const char *e, const char *name, struct si
 	}
 }
 
+/* First `stop` outside a quoted string, or e; NULL when a quote is left open. */
+static const char *scan_unquoted(const char *q, const char *e, char stop)
+{
+	while (q && q < e && *q != stop)
+		q = *q == '"' ? skip_quoted(q, e) : q + 1;
+	return q;
+}
+
 /* From/To value: name-addr or bare addr-spec, then header params (tag). */
 static int parse_naddr(struct sip_str v, struct sip_str *uri, struct sip_str *tag)
 {
 	const char *q = v.p, *e = v.p + v.len, *gt, *semi;
 
-	while (q < e && *q != '<') {
-		if (*q == '"') {
-			q = skip_quoted(q, e);
-			if (!q)
-				return -EINVAL;
-		} else {
-			q++;
-		}
-	}
+	q = scan_unquoted(q, e, '<');
+	if (!q)
+		return -EINVAL;
 	if (q < e) {
 		gt = memchr(q + 1, '>', (size_t)(e - q - 1));
 		if (!gt)
@@ -281,15 +283,9 @@ static int parse_via(struct sip_msg *m, struct sip_str v)
 {
 	const char *q = v.p, *e = v.p + v.len;
 
-	while (q < e && *q != ',') {
-		if (*q == '"') {
-			q = skip_quoted(q, e);
-			if (!q)
-				return -EINVAL;
-		} else {
-			q++;
-		}
-	}
+	q = scan_unquoted(q, e, ',');
+	if (!q)
+		return -EINVAL;
 	m->via = trim(v.p, q);
 	if (!m->via.len)
 		return -EINVAL;
