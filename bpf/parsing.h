@@ -13,11 +13,25 @@
 #include <linux/ip.h>
 #include <linux/ipv6.h>
 #include <linux/udp.h>
+#include <linux/tcp.h>
 #include <linux/in.h>
 #include <bpf/bpf_endian.h>
 #include <bpf/bpf_helpers.h>
 
 #define VLAN_MAX_DEPTH 2
+#define IPV6_EXT_MAX_DEPTH 6
+
+/* What the IP layer says about fragmentation. */
+enum frag_kind {
+	FRAG_NONE = 0,
+	FRAG_FIRST,		/* offset 0, more to come: carries the L4 header */
+	FRAG_LATER,		/* offset > 0: no L4 header */
+};
+
+struct frag_info {
+	int kind;		/* enum frag_kind */
+	__u32 id;		/* identification, host byte order */
+};
 
 struct cursor {
 	void *pos;
@@ -58,13 +72,13 @@ static __always_inline int parse_ethhdr(struct cursor *c, void *end, struct ethh
 /*
  * IPv4: returns the L4 protocol.  Rejects a header length below 20 bytes or
  * beyond the packet and a total length shorter than the header.
- * *frag is set when this is a fragment other than the first (no L4 header).
  */
 static __always_inline int parse_iphdr(struct cursor *c, void *end, struct iphdr **out,
-				       int *frag)
+				       struct frag_info *fi)
 {
 	struct iphdr *iph = c->pos;
 	int hlen;
+	__u16 frag;
 
 	if ((void *)(iph + 1) > end)
 		return -1;
@@ -77,16 +91,38 @@ static __always_inline int parse_iphdr(struct cursor *c, void *end, struct iphdr
 		return -1;
 	if (bpf_ntohs(iph->tot_len) < hlen)
 		return -1;
-	*frag = (iph->frag_off & bpf_htons(0x1fff)) != 0;
+	frag = bpf_ntohs(iph->frag_off);
+	fi->kind = frag & 0x1fff ? FRAG_LATER : frag & 0x2000 ? FRAG_FIRST : FRAG_NONE;
+	fi->id = bpf_ntohs(iph->id);
 	c->pos += hlen;
 	*out = iph;
 	return iph->protocol;
 }
 
-/* IPv6 without extension headers (issue: extension headers are skipped later). */
-static __always_inline int parse_ip6hdr(struct cursor *c, void *end, struct ipv6hdr **out)
+struct ip6_ext {
+	__u8 nexthdr;
+	__u8 len;
+};
+
+struct ip6_frag {
+	__u8 nexthdr;
+	__u8 reserved;
+	__be16 frag_off;	/* offset in 8-byte units << 3, M flag in bit 0 */
+	__be32 id;
+};
+
+/*
+ * IPv6: walks up to IPV6_EXT_MAX_DEPTH extension headers (hop-by-hop,
+ * routing, destination options, fragment, AH) and returns the upper-layer
+ * protocol, or -2 when the chain is longer than we walk.
+ */
+static __always_inline int parse_ip6hdr(struct cursor *c, void *end, struct ipv6hdr **out,
+					struct frag_info *fi)
 {
 	struct ipv6hdr *ip6h = c->pos;
+	struct ip6_ext *ext;
+	struct ip6_frag *fh;
+	int i, nh;
 
 	if ((void *)(ip6h + 1) > end)
 		return -1;
@@ -94,7 +130,44 @@ static __always_inline int parse_ip6hdr(struct cursor *c, void *end, struct ipv6
 		return -1;
 	c->pos = ip6h + 1;
 	*out = ip6h;
-	return ip6h->nexthdr;
+	nh = ip6h->nexthdr;
+	fi->kind = FRAG_NONE;
+
+	for (i = 0; i < IPV6_EXT_MAX_DEPTH; i++) {
+		switch (nh) {
+		case IPPROTO_HOPOPTS:
+		case IPPROTO_ROUTING:
+		case IPPROTO_DSTOPTS:
+			ext = c->pos;
+			if ((void *)(ext + 1) > end)
+				return -1;
+			nh = ext->nexthdr;
+			c->pos += (ext->len + 1) * 8;
+			break;
+		case IPPROTO_AH:
+			ext = c->pos;
+			if ((void *)(ext + 1) > end)
+				return -1;
+			nh = ext->nexthdr;
+			c->pos += (ext->len + 2) * 4;
+			break;
+		case IPPROTO_FRAGMENT:
+			fh = c->pos;
+			if ((void *)(fh + 1) > end)
+				return -1;
+			nh = fh->nexthdr;
+			fi->kind = bpf_ntohs(fh->frag_off) & ~7 ? FRAG_LATER :
+				   bpf_ntohs(fh->frag_off) & 1 ? FRAG_FIRST : FRAG_NONE;
+			fi->id = bpf_ntohl(fh->id);
+			c->pos = fh + 1;
+			break;
+		default:
+			if (c->pos > end)
+				return -1;
+			return nh;
+		}
+	}
+	return -2;
 }
 
 /*
@@ -116,6 +189,37 @@ static __always_inline int parse_udphdr(struct cursor *c, void *end, struct udph
 	c->pos = h + 1;
 	*out = h;
 	return len - sizeof(*h);
+}
+
+/*
+ * UDP header of a first fragment: its length field covers the whole
+ * datagram, so only the header itself is checked.
+ */
+static __always_inline int parse_udphdr_frag(struct cursor *c, void *end, struct udphdr **out)
+{
+	struct udphdr *h = c->pos;
+
+	if ((void *)(h + 1) > end)
+		return -1;
+	c->pos = h + 1;
+	*out = h;
+	return 0;
+}
+
+/* TCP: header length at least 20 bytes and inside the frame. */
+static __always_inline int parse_tcphdr(struct cursor *c, void *end, struct tcphdr **out)
+{
+	struct tcphdr *h = c->pos;
+	int len;
+
+	if ((void *)(h + 1) > end)
+		return -1;
+	len = h->doff * 4;
+	if (len < (int)sizeof(*h) || c->pos + len > end)
+		return -1;
+	c->pos += len;
+	*out = h;
+	return 0;
 }
 
 #endif /* SIPXDP_PARSING_H */

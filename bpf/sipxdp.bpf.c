@@ -28,6 +28,8 @@ const volatile __u16 sip_ports[SIPXDP_MAX_SIP_PORTS] = {}; /* network byte order
 const volatile __u32 nr_sip_ports = 0;
 const volatile __u32 sip_snaplen = 65535;
 const volatile __u8 clock_source = SIPXDP_CLOCK_MONO;
+const volatile __u16 tls_ports[SIPXDP_MAX_TLS_PORTS] = {}; /* network byte order */
+const volatile __u32 nr_tls_ports = 0;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -61,6 +63,20 @@ struct {
 } health SEC(".maps");
 
 /*
+ * First fragments of SIP datagrams.  A later fragment is handed up only if
+ * its first fragment came through here before it; one that overtakes its
+ * first fragment is not (XDP cannot hold it), so that datagram is lost to
+ * the analysis and the fragment is counted in frag_unclaimed.  LRU: old
+ * entries need no cleanup.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, struct frag_key);
+	__type(value, __u8);
+} sip_frags SEC(".maps");
+
+/*
  * Room to build a new stream's value: 248 bytes do not fit the BPF stack
  * beside the rest.  Declared by size, not type: a per-CPU map may not hold
  * a bpf_spin_lock, and this copy is never locked.
@@ -88,6 +104,19 @@ static __always_inline int is_sip_port(__u16 sport, __u16 dport)
 		if (i >= nr_sip_ports)
 			break;
 		if (sip_ports[i] == sport || sip_ports[i] == dport)
+			return 1;
+	}
+	return 0;
+}
+
+static __always_inline int is_tls_port(__u16 sport, __u16 dport)
+{
+	__u32 i;
+
+	for (i = 0; i < SIPXDP_MAX_TLS_PORTS; i++) {
+		if (i >= nr_tls_ports)
+			break;
+		if (tls_ports[i] == sport || tls_ports[i] == dport)
 			return 1;
 	}
 	return 0;
@@ -145,7 +174,7 @@ static __always_inline int rtp_classify(__u8 *p, void *end, int len)
 
 static __always_inline void send_sip(struct xdp_md *ctx, struct sipxdp_health *h,
 				     void *data, void *end, void *l3, void *l4, void *payload,
-				     __u8 family)
+				     __u8 family, __u8 l4_proto, __u8 flags)
 {
 	struct sipxdp_meta m = {};
 	__u64 len = end - data;
@@ -159,7 +188,8 @@ static __always_inline void send_sip(struct xdp_md *ctx, struct sipxdp_health *h
 	m.l4_off = l4 - data;
 	m.payload_off = payload - data;
 	m.family = family;
-	m.l4_proto = IPPROTO_UDP;
+	m.l4_proto = l4_proto;
+	m.flags = flags;
 	m.clock = clock_source;
 	/* The upper 32 bits of flags ask the kernel to append cap frame bytes. */
 	if (bpf_perf_event_output(ctx, &sip_events, (cap << 32) | BPF_F_CURRENT_CPU,
@@ -257,12 +287,61 @@ static __always_inline void count_non_rtp(struct sipxdp_health *h, struct stream
 		h->non_rtp_media++;
 }
 
+static __always_inline void frag_key_of(struct frag_key *fk, const struct stream_key *sk,
+					__u32 id, int proto)
+{
+	fk->src = sk->src;
+	fk->dst = sk->dst;
+	fk->id = id;
+	fk->proto = proto;
+}
+
+/* A fragment with no L4 header: handed up if it belongs to a SIP datagram. */
+static __always_inline void later_fragment(struct xdp_md *ctx, struct sipxdp_health *h,
+					   const struct stream_key *sk, const struct frag_info *fi,
+					   int proto, void *data, void *end, void *l3, void *l4,
+					   __u8 family)
+{
+	struct frag_key fk = {};
+
+	frag_key_of(&fk, sk, fi->id, proto);
+	if (!bpf_map_lookup_elem(&sip_frags, &fk)) {
+		h->frag_unclaimed++;
+		return;
+	}
+	h->sip_fragments++;
+	send_sip(ctx, h, data, end, l3, l4, l4, family, proto, SIPXDP_META_F_FRAG);
+}
+
+static __always_inline void tcp_segment(struct xdp_md *ctx, struct sipxdp_health *h,
+					struct cursor *c, void *data, void *end, void *l3,
+					__u8 family)
+{
+	void *l4 = c->pos;
+	struct tcphdr *th;
+
+	if (parse_tcphdr(c, end, &th) < 0) {
+		h->malformed++;
+		return;
+	}
+	if (is_sip_port(th->source, th->dest)) {
+		h->sip_tcp++;
+		send_sip(ctx, h, data, end, l3, l4, c->pos, family, IPPROTO_TCP, 0);
+	} else if (is_tls_port(th->source, th->dest)) {
+		/* SIP over TLS cannot be read: count it so that nobody mistakes silence for no calls. */
+		h->tls++;
+		if (th->syn && !th->ack)
+			h->tls_conns++;
+	}
+}
+
 SEC("xdp")
 int sipxdp_xdp(struct xdp_md *ctx)
 {
 	void *data = (void *)(long)ctx->data;
 	void *end = (void *)(long)ctx->data_end;
 	struct stream_key sk = {};
+	struct frag_info fi = {};
 	struct sipxdp_health *h;
 	struct cursor c = { .pos = data };
 	struct ethhdr *eth;
@@ -270,7 +349,7 @@ int sipxdp_xdp(struct xdp_md *ctx)
 	void *l3, *l4;
 	__u32 zero = 0;
 	__u8 family;
-	int proto, len, kind, frag = 0;
+	int proto, len, kind;
 
 	h = bpf_map_lookup_elem(&health, &zero);
 	if (!h)
@@ -284,20 +363,20 @@ int sipxdp_xdp(struct xdp_md *ctx)
 	if (proto == bpf_htons(ETH_P_IP)) {
 		struct iphdr *iph;
 
-		proto = parse_iphdr(&c, end, &iph, &frag);
+		proto = parse_iphdr(&c, end, &iph, &fi);
 		if (proto < 0)
 			goto malformed;
-		if (frag) {
-			h->ip_fragments++;
-			return XDP_PASS;
-		}
 		addr_v4(&sk.src, iph->saddr);
 		addr_v4(&sk.dst, iph->daddr);
 		family = 4;
 	} else if (proto == bpf_htons(ETH_P_IPV6)) {
 		struct ipv6hdr *ip6h;
 
-		proto = parse_ip6hdr(&c, end, &ip6h);
+		proto = parse_ip6hdr(&c, end, &ip6h, &fi);
+		if (proto == -2) {
+			h->ip6_ext_unparsed++;
+			return XDP_PASS;
+		}
 		if (proto < 0)
 			goto malformed;
 		__builtin_memcpy(&sk.src, &ip6h->saddr, 16);
@@ -307,10 +386,37 @@ int sipxdp_xdp(struct xdp_md *ctx)
 		h->non_ip++;
 		return XDP_PASS;
 	}
+	l4 = c.pos;
+
+	if (fi.kind != FRAG_NONE) {
+		h->ip_fragments++;
+		if (fi.kind == FRAG_LATER) {
+			later_fragment(ctx, h, &sk, &fi, proto, data, end, l3, l4, family);
+			return XDP_PASS;
+		}
+	}
+	if (proto == IPPROTO_TCP) {
+		tcp_segment(ctx, h, &c, data, end, l3, family);
+		return XDP_PASS;
+	}
 	if (proto != IPPROTO_UDP)
 		return XDP_PASS;
 
-	l4 = c.pos;
+	if (fi.kind == FRAG_FIRST) {
+		struct frag_key fk = {};
+		__u8 one = 1;
+
+		if (parse_udphdr_frag(&c, end, &udp) < 0)
+			goto malformed;
+		if (!is_sip_port(udp->source, udp->dest))
+			return XDP_PASS;	/* fragmented media: not counted */
+		frag_key_of(&fk, &sk, fi.id, proto);
+		bpf_map_update_elem(&sip_frags, &fk, &one, BPF_ANY);
+		h->sip_fragments++;
+		send_sip(ctx, h, data, end, l3, l4, l4, family, IPPROTO_UDP, SIPXDP_META_F_FRAG);
+		return XDP_PASS;
+	}
+
 	len = parse_udphdr(&c, end, &udp);
 	if (len < 0)
 		goto malformed;
@@ -318,7 +424,7 @@ int sipxdp_xdp(struct xdp_md *ctx)
 	sk.dport = udp->dest;
 
 	if (is_sip_port(udp->source, udp->dest)) {
-		send_sip(ctx, h, data, end, l3, l4, c.pos, family);
+		send_sip(ctx, h, data, end, l3, l4, c.pos, family, IPPROTO_UDP, 0);
 		return XDP_PASS;
 	}
 

@@ -167,10 +167,31 @@ struct sipxdp_health {
 	__u64 stream_insert_fail; /* stream map full or no memory */
 	__u64 rtcp;		/* RTCP-looking packets on media endpoints */
 	__u64 non_ip;		/* frames that are not IPv4/IPv6 */
-	__u64 ip_fragments;	/* non-first IP fragments (not parsed yet) */
-	__u64 pad[6];
+	__u64 ip_fragments;	/* IP fragments seen */
+	__u64 sip_fragments;	/* fragments of SIP datagrams sent to user space */
+	__u64 frag_unclaimed;	/* later fragments not matched to a SIP first fragment */
+	__u64 sip_tcp;		/* TCP segments on SIP ports sent to user space */
+	__u64 tls;		/* TCP segments on SIP-over-TLS ports (unreadable) */
+	__u64 tls_conns;	/* TLS connections opened (SYN) */
+	__u64 ip6_ext_unparsed;	/* IPv6 with more extension headers than we walk */
+	__u64 pad[8];
 };
-_Static_assert(sizeof(struct sipxdp_health) == 128, "sipxdp_health layout");
+_Static_assert(sizeof(struct sipxdp_health) == 192, "sipxdp_health layout");
+
+/*
+ * First fragments of SIP datagrams, remembered so that the later fragments
+ * of the same datagram are handed up too (they carry no UDP header).
+ */
+struct frag_key {
+	struct sipxdp_addr src;
+	struct sipxdp_addr dst;
+	__u32 id;		/* IPv4 identification (16 bits) or IPv6 fragment id */
+	__u8 proto;
+	__u8 pad[3];
+};
+_Static_assert(sizeof(struct frag_key) == 40, "frag_key layout");
+
+#define SIPXDP_MAX_TLS_PORTS	4
 
 /*
  * Header of each perf event; the kernel appends the first caplen bytes of
@@ -188,9 +209,12 @@ struct sipxdp_meta {
 	__u8 family;		/* 4 or 6 */
 	__u8 l4_proto;		/* IPPROTO_UDP (TCP later) */
 	__u8 clock;		/* SIPXDP_CLOCK_* */
-	__u8 pad[7];
+	__u8 flags;		/* SIPXDP_META_F_* */
+	__u8 pad[6];
 };
 _Static_assert(sizeof(struct sipxdp_meta) == 40, "sipxdp_meta layout");
+
+#define SIPXDP_META_F_FRAG	(1U << 0)	/* an IP fragment: l4_off is where its payload starts */
 
 #define SIPXDP_CLOCK_MONO	0	/* bpf_ktime_get_ns() */
 #define SIPXDP_CLOCK_META	1	/* from XDP metadata: offline replay, Unix ns */

@@ -102,4 +102,57 @@ static inline void frame_rtp(struct frame *f, const struct flow *fl, uint8_t pt,
 	frame_udp(f, fl, rtp, 12 + plen);
 }
 
+/* Insert an 8-byte IPv6 extension header of type `type` right after the fixed header. */
+static inline void frame_ip6_insert_ext(struct frame *f, uint8_t type, const uint8_t ext[8])
+{
+	uint8_t *ip6 = f->b + f->l3;
+	uint16_t plen = (uint16_t)ip6[4] << 8 | ip6[5];
+	uint8_t hdr[8];
+
+	memcpy(hdr, ext, 8);
+	hdr[0] = ip6[6];		/* the extension's next header is the old one */
+	memmove(ip6 + 48, ip6 + 40, f->len - f->l3 - 40);
+	memcpy(ip6 + 40, hdr, 8);
+	ip6[6] = type;
+	put16(ip6 + 4, plen + 8);
+	f->len += 8;
+	f->l4 += 8;
+	f->payload += 8;
+}
+
+/* TCP segment with the given flags (0x02 SYN, 0x10 ACK, 0x18 PSH|ACK) and payload. */
+static inline void frame_tcp(struct frame *f, const struct flow *fl, uint8_t flags, uint32_t seq,
+			     const void *payload, uint32_t plen)
+{
+	uint8_t seg[20 + 1500] = { 0 };
+	uint8_t *ip;
+
+	put16(seg, fl->sport);
+	put16(seg + 2, fl->dport);
+	put32(seg + 4, seq);
+	seg[12] = 5 << 4;
+	seg[13] = flags;
+	put16(seg + 14, 65535);
+	memcpy(seg + 20, payload, plen);
+	/* Build as UDP for the L2/L3 layout, then turn the L4 part into TCP. */
+	frame_udp(f, fl, seg + 8, 12 + plen);
+	memcpy(f->b + f->l4, seg, 20 + plen);
+	ip = f->b + f->l3;
+	if (fl->family == 6) {
+		ip[6] = 6;
+	} else {
+		uint32_t sum = 0;
+		int i;
+
+		ip[9] = 6;
+		ip[10] = ip[11] = 0;
+		for (i = 0; i < 20; i += 2)
+			sum += (uint32_t)ip[i] << 8 | ip[i + 1];
+		while (sum >> 16)
+			sum = (sum & 0xffff) + (sum >> 16);
+		put16(ip + 10, ~sum);
+	}
+	f->payload = f->l4 + 20;
+}
+
 #endif

@@ -382,6 +382,111 @@ static void test_malformed(void)
 	      (unsigned long long)(h1.ip_fragments - h0.ip_fragments));
 }
 
+static void test_ipv6_extensions(void)
+{
+	static const uint8_t dstopts[8] = { 0, 0, 1, 4, 0, 0, 0, 0 };	/* PadN */
+	struct flow v6 = { 6, "2001:db8::9", "2001:db8::2", 41000, 7000, 0 };
+	struct stream_state st;
+	struct frame f;
+
+	cur = "ipv6 extension headers";
+	reset_streams();
+	endpoint_add("2001:db8::2", 7000, 6, 0, CLK_8000);
+	frame_rtp(&f, &v6, 0, 0, 1, 0, 0x6e6e, 160);
+	frame_ip6_insert_ext(&f, 60, dstopts);			/* destination options */
+	frame_ip6_insert_ext(&f, 0, dstopts);			/* hop-by-hop in front */
+	run(&f, 1000);
+	CHECK(!stream_get(&v6, 0x6e6e, &st) && st.packets == 1, "RTP behind two extension headers");
+}
+
+static void test_fragments(void)
+{
+	static const char sip[] = "INVITE sip:b@x SIP/2.0\r\nCall-ID: frag\r\nContent-Length: 3000\r\n\r\n";
+	struct flow fl = { 4, "10.0.0.1", "10.0.0.2", 5060, 5060, 0 };
+	struct flow v6 = { 6, "2001:db8::1", "2001:db8::2", 5060, 5060, 0 };
+	struct sipxdp_health h0, h1;
+	struct frame f;
+	uint8_t frag6[8] = { 0, 0, 0x00, 0x01, 0, 0, 0x12, 0x34 };	/* offset 0, M, id 0x1234 */
+
+	cur = "ip fragments of SIP";
+	health(&h0);
+	/* First fragment: MF, offset 0, UDP length covering the whole datagram. */
+	frame_udp(&f, &fl, sip, sizeof(sip) - 1);
+	put16(f.b + f.l3 + 4, 0x4242);			/* id */
+	put16(f.b + f.l3 + 6, 0x2000);			/* MF */
+	put16(f.b + f.l4 + 4, 3100);
+	ev.n = 0;
+	run(&f, 1000);
+	CHECK(ev.n == 1 && (ev.m.flags & SIPXDP_META_F_FRAG) && ev.m.l4_off == f.l4,
+	      "first fragment handed up with the fragment flag (%d events)", ev.n);
+	/* A later fragment of the same datagram: no UDP header, still handed up. */
+	put16(f.b + f.l3 + 6, 0x00b9);			/* offset 185 * 8, last */
+	ev.n = 0;
+	run(&f, 1000);
+	CHECK(ev.n == 1 && (ev.m.flags & SIPXDP_META_F_FRAG) && ev.m.payload_off == f.l4,
+	      "later fragment handed up (%d events)", ev.n);
+	/* A later fragment of another datagram (or one that overtook its first): not. */
+	put16(f.b + f.l3 + 4, 0x4343);
+	ev.n = 0;
+	run(&f, 1000);
+	CHECK(ev.n == 0, "unclaimed fragment must not go up");
+	/* IPv6: fragment header, first fragment of a SIP datagram, then a later one. */
+	frame_udp(&f, &v6, sip, sizeof(sip) - 1);
+	frame_ip6_insert_ext(&f, 44, frag6);
+	put16(f.b + f.l4 + 4, 3100);
+	ev.n = 0;
+	run(&f, 1000);
+	CHECK(ev.n == 1 && (ev.m.flags & SIPXDP_META_F_FRAG) && ev.m.family == 6, "IPv6 first fragment");
+	f.b[f.l3 + 40 + 2] = 0x05;				/* offset 160 * 8, M = 0 */
+	f.b[f.l3 + 40 + 3] = 0x00;
+	ev.n = 0;
+	run(&f, 1000);
+	CHECK(ev.n == 1 && ev.m.l4_off == f.l3 + 48, "IPv6 later fragment, l4_off %u", ev.m.l4_off);
+	health(&h1);
+	CHECK(h1.ip_fragments - h0.ip_fragments == 5 && h1.sip_fragments - h0.sip_fragments == 4 &&
+	      h1.frag_unclaimed - h0.frag_unclaimed == 1 && h1.malformed == h0.malformed,
+	      "fragments %llu sip %llu unclaimed %llu",
+	      (unsigned long long)(h1.ip_fragments - h0.ip_fragments),
+	      (unsigned long long)(h1.sip_fragments - h0.sip_fragments),
+	      (unsigned long long)(h1.frag_unclaimed - h0.frag_unclaimed));
+}
+
+static void test_tcp(void)
+{
+	static const char sip[] = "OPTIONS sip:a@b SIP/2.0\r\nCall-ID: tcp\r\n\r\n";
+	struct flow fl = { 4, "10.0.0.1", "10.0.0.2", 40000, 5060, 0 };
+	struct flow tls = { 4, "10.0.0.1", "10.0.0.2", 40001, 5061, 0 };
+	struct sipxdp_health h0, h1;
+	struct frame f;
+
+	cur = "sip over tcp, tls counted";
+	health(&h0);
+	frame_tcp(&f, &fl, 0x18, 1000, sip, sizeof(sip) - 1);
+	ev.n = 0;
+	run(&f, 1000);
+	CHECK(ev.n == 1 && ev.m.l4_proto == IPPROTO_TCP && ev.m.payload_off == f.payload &&
+	      ev.m.l4_off == f.l4, "TCP SIP segment handed up (%d events, proto %u)", ev.n, ev.m.l4_proto);
+	frame_tcp(&f, &fl, 0x02, 999, "", 0);			/* SYN: needed for the sequence */
+	ev.n = 0;
+	run(&f, 1000);
+	CHECK(ev.n == 1, "SYN handed up");
+	frame_tcp(&f, &tls, 0x02, 1, "", 0);
+	ev.n = 0;
+	run(&f, 1000);
+	frame_tcp(&f, &tls, 0x18, 2, "\x17\x03\x03", 3);
+	run(&f, 1000);
+	CHECK(ev.n == 0, "TLS is not handed up");
+	frame_tcp(&f, &fl, 0x18, 1000, sip, sizeof(sip) - 1);
+	f.b[f.l4 + 12] = 4 << 4;					/* data offset below 5 words */
+	run(&f, 1000);
+	health(&h1);
+	CHECK(h1.sip_tcp - h0.sip_tcp == 2 && h1.tls - h0.tls == 2 && h1.tls_conns - h0.tls_conns == 1 &&
+	      h1.malformed - h0.malformed == 1, "tcp %llu tls %llu conns %llu malformed %llu",
+	      (unsigned long long)(h1.sip_tcp - h0.sip_tcp), (unsigned long long)(h1.tls - h0.tls),
+	      (unsigned long long)(h1.tls_conns - h0.tls_conns),
+	      (unsigned long long)(h1.malformed - h0.malformed));
+}
+
 /* A full stream map: the packet passes, the refusal is counted, nothing else changes. */
 static void test_stream_map_full(void)
 {
@@ -489,6 +594,8 @@ int main(void)
 	skel->rodata->sip_ports[0] = htons(5060);
 	skel->rodata->nr_sip_ports = 1;
 	skel->rodata->clock_source = SIPXDP_CLOCK_META;
+	skel->rodata->tls_ports[0] = htons(5061);
+	skel->rodata->nr_tls_ports = 1;
 	err = sipxdp_bpf__load(skel);
 	if (err) {
 		printf("FAIL: load: %s\n", strerror(-err));
@@ -506,6 +613,9 @@ int main(void)
 	test_ignored();
 	test_malformed();
 	test_two_cpus_one_stream();
+	test_ipv6_extensions();
+	test_fragments();
+	test_tcp();
 	test_stream_map_full();
 
 	perf_buffer__free(pb);
