@@ -39,6 +39,7 @@ help:
 	@echo "make test       unit, program, network and (with ../shared/data) conformance tests"
 	@echo "make demo       demo network with real calls and the agent attached"
 	@echo "make bench      per-packet cost of the XDP program against an empty one"
+	@echo "make fuzz       libFuzzer targets, FUZZ_SECONDS (60) s each; fuzz-smoke: 10 s each"
 
 deps:
 	$(Q)./deploy/deps.sh
@@ -62,12 +63,15 @@ $(BUILD)/sipxdp: $(BUILD)/user/main.o $(USER_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
 
+# Modules that parse untrusted bytes and need neither libbpf nor the kernel.
+PARSER_SRCS := user/sip.c user/sdp.c user/codec.c user/ipfrag.c user/tcpsip.c
+
 # Unit tests link only the module they test (test_foo.c tests user/foo.c)
 # plus what it needs; sanitizers on, since they parse hostile bytes.
 TEST_CFLAGS := $(CFLAGS) -O1 -fsanitize=address,undefined -fno-omit-frame-pointer
 $(BUILD)/tests/test_%: tests/unit/test_%.c $(USER_SRCS) $(wildcard user/*.h) $(wildcard include/*.h) | $(BUILD)/tests
 	$(call msg,TEST-CC,$@)
-	$(Q)$(CC) $(TEST_CFLAGS) $< $(filter user/sip.c user/sdp.c user/codec.c,$(USER_SRCS)) -lcmocka -lm -o $@
+	$(Q)$(CC) $(TEST_CFLAGS) $< $(filter $(PARSER_SRCS),$(USER_SRCS)) -lcmocka -lm -o $@
 
 $(BUILD)/tests/prog_test: tests/prog/prog_test.c tests/prog/frames.h $(BUILD)/sipxdp.skel.h include/sipxdp.h include/rtp_stats.h | $(BUILD)/tests
 	$(call msg,TEST-CC,$@)
@@ -100,3 +104,5 @@ demo: all
 
 clean:
 	$(Q)rm -rf $(BUILD)
+
+include tests/fuzz/fuzz.mk

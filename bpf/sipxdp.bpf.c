@@ -23,10 +23,16 @@
 
 char LICENSE[] SEC("license") = "GPL";
 
+/*
+ * Ports of the learned media endpoints, one bit each, kept by user space
+ * (mmap'ed .bss, atomic bit updates).  Two loads tell most UDP that it is
+ * not media before any hash lookup is paid.
+ */
+__u64 media_ports[65536 / 64] = {};
+
 /* Set by user space between open and load. */
 const volatile __u16 sip_ports[SIPXDP_MAX_SIP_PORTS] = {}; /* network byte order */
 const volatile __u32 nr_sip_ports = 0;
-const volatile __u32 sip_snaplen = 65535;
 const volatile __u8 clock_source = SIPXDP_CLOCK_MONO;
 const volatile __u16 tls_ports[SIPXDP_MAX_TLS_PORTS] = {}; /* network byte order */
 const volatile __u32 nr_tls_ports = 0;
@@ -122,6 +128,13 @@ static __always_inline int is_tls_port(__u16 sport, __u16 dport)
 	return 0;
 }
 
+static __always_inline int media_port(__u16 port_be)
+{
+	__u16 p = bpf_ntohs(port_be);
+
+	return (media_ports[p >> 6] >> (p & 63)) & 1;
+}
+
 static __always_inline __u64 now_ns(struct xdp_md *ctx)
 {
 	if (clock_source == SIPXDP_CLOCK_META) {
@@ -178,12 +191,11 @@ static __always_inline void send_sip(struct xdp_md *ctx, struct sipxdp_health *h
 {
 	struct sipxdp_meta m = {};
 	__u64 len = end - data;
-	__u64 cap = len < sip_snaplen ? len : sip_snaplen;
 
 	m.ts_ns = now_ns(ctx);
 	m.ifindex = ctx->ingress_ifindex;
 	m.pkt_len = len;
-	m.cap_len = cap;
+	m.cap_len = len;
 	m.l3_off = l3 - data;
 	m.l4_off = l4 - data;
 	m.payload_off = payload - data;
@@ -192,7 +204,7 @@ static __always_inline void send_sip(struct xdp_md *ctx, struct sipxdp_health *h
 	m.flags = flags;
 	m.clock = clock_source;
 	/* The upper 32 bits of flags ask the kernel to append cap frame bytes. */
-	if (bpf_perf_event_output(ctx, &sip_events, (cap << 32) | BPF_F_CURRENT_CPU,
+	if (bpf_perf_event_output(ctx, &sip_events, (len << 32) | BPF_F_CURRENT_CPU,
 				  &m, sizeof(m)))
 		h->perf_fail++;
 	else
@@ -215,11 +227,11 @@ static __always_inline void count_rtp(struct xdp_md *ctx, struct sipxdp_health *
 	smp.pt = rtp[1] & 0x7f;
 	smp.marker = rtp[1] >> 7;
 	smp.bytes = len;
-	/* Before the lock: no helper may be called while it is held. */
-	smp.now_ns = now_ns(ctx);
 
 	st = bpf_map_lookup_elem(&streams, sk);
 	if (st) {
+		/* Read the clock only for packets we count, and before the lock: no helper may run under it. */
+		smp.now_ns = now_ns(ctx);
 		bpf_spin_lock(&st->lock);
 		rtp_stream_update(st, &smp);
 		bpf_spin_unlock(&st->lock);
@@ -245,6 +257,7 @@ static __always_inline void count_rtp(struct xdp_md *ctx, struct sipxdp_health *
 	ns = bpf_map_lookup_elem(&scratch, &zero);
 	if (!ns)
 		return;
+	smp.now_ns = now_ns(ctx);
 	__builtin_memset(ns, 0, sizeof(*ns));
 	rtp_stream_init(ns, &smp, ep->clock_code);
 	ns->flags = flags;
@@ -428,6 +441,8 @@ int sipxdp_xdp(struct xdp_md *ctx)
 		return XDP_PASS;
 	}
 
+	if (!media_port(udp->dest) && !media_port(udp->source))
+		return XDP_PASS;	/* no learned endpoint uses either port */
 	kind = rtp_classify(c.pos, end, len);
 	if (kind == 1)
 		count_rtp(ctx, h, &sk, c.pos, len);

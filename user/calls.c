@@ -23,14 +23,20 @@
 #define NS 1000000000ULL
 
 static const char *const result_names[RESULT_NR] = {
-	[RESULT_ACTIVE] = "active", [RESULT_COMPLETED] = "completed",
+	[RESULT_ACTIVE] = "active", [RESULT_COMPLETED] = "completed", [RESULT_BUSY] = "busy",
 	[RESULT_FAILED] = "failed", [RESULT_CANCELLED] = "cancelled",
-	[RESULT_TIMED_OUT] = "timed_out",
+	[RESULT_TIMED_OUT] = "timed_out", [RESULT_EVICTED] = "evicted",
 };
 
 const char *call_result_name(enum call_result r)
 {
 	return r < RESULT_NR ? result_names[r] : "unknown";
+}
+
+/* The record's `state`: busy is a failed call whose final_status tells why. */
+static const char *call_state_label(enum call_result r)
+{
+	return call_result_name(r == RESULT_BUSY ? RESULT_FAILED : r);
 }
 
 const char *call_state_name(enum call_state s)
@@ -67,11 +73,13 @@ static json_t *json_ms(double ms)
 	return json_real(round(ms * 1e6) / 1e6);
 }
 
-void calls_init(struct calls *c, struct kern *k, const struct calls_cfg *cfg)
+int calls_init(struct calls *c, struct kern *k, const struct calls_cfg *cfg)
 {
 	memset(c, 0, sizeof(*c));
 	c->k = k;
 	c->cfg = *cfg;
+	c->port_refs = calloc(65536, sizeof(*c->port_refs));
+	return c->port_refs ? 0 : -ENOMEM;
 }
 
 /* --- endpoints ------------------------------------------------------- */
@@ -99,9 +107,31 @@ static void ep_push(struct calls *c, struct ep_ref *r)
 	}
 }
 
+static int ep_ref_add_call(struct ep_ref *r, struct call *call)
+{
+	if (r->refs == r->cap) {
+		int cap = r->cap ? r->cap * 2 : 2;
+		struct call **n = realloc(r->calls, cap * sizeof(*n));
+
+		if (!n)
+			return -ENOMEM;
+		r->calls = n;
+		r->cap = cap;
+	}
+	r->calls[r->refs++] = call;
+	return 0;
+}
+
+static bool addr_is_unspecified(const struct sipxdp_addr *a)
+{
+	static const uint8_t zero[16], v4zero[16] = { [10] = 0xff, [11] = 0xff };
+
+	return !memcmp(a->a, zero, 16) || !memcmp(a->a, v4zero, 16);
+}
+
 /* The call's SDP announced this endpoint: take a reference and merge its clocks. */
 static void call_add_ep(struct calls *c, struct call *call, const struct endpoint_key *key,
-			const struct sdp_media *m)
+			const struct sdp_media *m, enum call_side side, enum sdp_dir dir)
 {
 	uint8_t codes[SIPXDP_NR_PT];
 	struct call_ep *ce = call_find_ep(call, key);
@@ -115,41 +145,40 @@ static void call_add_ep(struct calls *c, struct call *call, const struct endpoin
 				 call->call_id, CALL_MAX_EP);
 			return;
 		}
-		ce = &call->ep[call->nep++];
-		memset(ce, 0, sizeof(*ce));
-		ce->key = *key;
 		HASH_FIND(hh, c->eps, key, sizeof(*key), r);
 		if (!r) {
 			r = calloc(1, sizeof(*r));
-			if (!r) {
-				call->nep--;
+			if (!r)
 				return;
-			}
 			r->key = *key;
 			HASH_ADD(hh, c->eps, key, sizeof(r->key), r);
+			if (!c->port_refs[ntohs(key->port)]++)
+				kern_media_port(c->k, ntohs(key->port), true);
 		}
-		r->refs++;
+		if (ep_ref_add_call(r, call))
+			return;
+		ce = &call->ep[call->nep++];
+		memset(ce, 0, sizeof(*ce));
+		ce->key = *key;
 		changed = true;
 	} else {
 		HASH_FIND(hh, c->eps, key, sizeof(*key), r);
 		if (!r)
 			return;
 	}
+	ce->side = side;
+	ce->dir = dir;
+	ce->stale = 0;
 
 	/* Payload types of this m= line, for codec names in the records. */
 	ce->npt = 0;
 	for (i = 0; i < m->nfmt && ce->npt < CALL_EP_MAX_PT; i++) {
-		uint32_t rate = 0;
+		const char *slash;
 
 		codec_name(ce->pt[ce->npt].name, sizeof(ce->pt[0].name), m, m->fmt[i]);
-		{
-			const char *slash = strchr(ce->pt[ce->npt].name, '/');
-
-			if (slash)
-				rate = strtoul(slash + 1, NULL, 10);
-		}
+		slash = strchr(ce->pt[ce->npt].name, '/');
 		ce->pt[ce->npt].pt = m->fmt[i];
-		ce->pt[ce->npt].clock_rate = rate;
+		ce->pt[ce->npt].clock_rate = slash ? strtoul(slash + 1, NULL, 10) : 0;
 		ce->npt++;
 	}
 
@@ -165,50 +194,183 @@ static void call_add_ep(struct calls *c, struct call *call, const struct endpoin
 		ep_push(c, r);
 }
 
-static void ep_release(struct calls *c, const struct endpoint_key *key)
+static void ep_release(struct calls *c, struct call *call, const struct endpoint_key *key)
 {
 	struct ep_ref *r;
-	int err;
+	int i, err;
 
 	HASH_FIND(hh, c->eps, key, sizeof(*key), r);
-	if (!r || --r->refs > 0)
+	if (!r)
+		return;
+	for (i = 0; i < r->refs; i++) {
+		if (r->calls[i] == call) {
+			r->calls[i] = r->calls[--r->refs];
+			break;
+		}
+	}
+	if (r->refs > 0)
 		return;
 	err = kern_endpoint_del(c->k, key);
 	if (err)
 		pr_warn("remove media endpoint from the kernel: %s\n", strerror(-err));
+	if (!--c->port_refs[ntohs(key->port)])
+		kern_media_port(c->k, ntohs(key->port), false);
 	HASH_DEL(c->eps, r);
+	free(r->calls);
 	free(r);
+}
+
+/* Drop endpoint i of a call (a newer SDP of its side no longer names it). */
+static void call_drop_ep(struct calls *c, struct call *call, int i)
+{
+	ep_release(c, call, &call->ep[i].key);
+	call->ep[i] = call->ep[--call->nep];
+}
+
+/*
+ * Which side sent this message?  Requests come from their From; responses
+ * from the other end of the request they answer.  The caller is whoever
+ * carries the INVITE's From tag.
+ */
+static enum call_side msg_side(const struct call *call, const struct sip_msg *m)
+{
+	bool from_caller;
+
+	if (!call->from_tag[0] || !m->from_tag.len)
+		return SIDE_UNKNOWN;
+	from_caller = sip_str_eq(m->from_tag, call->from_tag);
+	return m->is_request == from_caller ? SIDE_CALLER : SIDE_CALLEE;
+}
+
+static bool has_prefix_ci(const char *p, size_t len, const char *lit)
+{
+	size_t n = strlen(lit);
+
+	return len >= n && !strncasecmp(p, lit, n);
+}
+
+static const char *mem_find(const char *p, size_t len, const char *needle, size_t nlen)
+{
+	const char *end = p + len;
+
+	while (nlen && (size_t)(end - p) >= nlen) {
+		const char *q = memchr(p, needle[0], end - p - nlen + 1);
+
+		if (!q)
+			return NULL;
+		if (!memcmp(q, needle, nlen))
+			return q;
+		p = q + 1;
+	}
+	return NULL;
+}
+
+/*
+ * The SDP of a message: the body itself, or the application/sdp part of a
+ * multipart body (SIP-I/SIP-T gateways send SDP beside ISUP, RFC 3204).
+ */
+static bool msg_sdp(const struct sip_msg *m, struct sip_str *sdp)
+{
+	const char *ct = m->content_type.p, *b, *end, *part, *next, *hdr_end;
+	char delim[80];
+	size_t ctlen = m->content_type.len, blen, dlen;
+
+	if (!m->body.len)
+		return false;
+	if (!ctlen || has_prefix_ci(ct, ctlen, "application/sdp")) {
+		*sdp = m->body;
+		return true;
+	}
+	if (!has_prefix_ci(ct, ctlen, "multipart/"))
+		return false;
+	b = mem_find(ct, ctlen, "boundary=", 9);
+	if (!b)
+		return false;
+	b += 9;
+	blen = ct + ctlen - b;
+	if (blen && *b == '"') {
+		const char *q = memchr(b + 1, '"', blen - 1);
+
+		if (!q)
+			return false;
+		blen = q - b - 1;
+		b++;
+	} else {
+		const char *q = memchr(b, ';', blen);
+
+		if (q)
+			blen = q - b;
+		while (blen && (b[blen - 1] == ' ' || b[blen - 1] == '\t' || b[blen - 1] == '\r'))
+			blen--;
+	}
+	if (!blen || blen > 70)
+		return false;
+	dlen = snprintf(delim, sizeof(delim), "--%.*s", (int)blen, b);
+	end = m->body.p + m->body.len;
+	part = mem_find(m->body.p, m->body.len, delim, dlen);
+	while (part) {
+		part += dlen;
+		next = mem_find(part, end - part, delim, dlen);
+		hdr_end = mem_find(part, (next ? next : end) - part, "\r\n\r\n", 4);
+		if (!hdr_end)
+			return false;
+		if (mem_find(part, hdr_end - part, "application/sdp", 15)) {
+			sdp->p = hdr_end + 4;
+			sdp->len = (next ? next : end) - sdp->p;
+			return true;
+		}
+		part = next;
+	}
+	return false;
 }
 
 static void call_learn_sdp(struct calls *c, struct call *call, const struct sip_msg *msg)
 {
 	struct sdp_session sdp;
-	int i;
+	struct sip_str body;
+	enum call_side side;
+	bool hold = false;
+	int i, n;
 
-	if (!msg->body.len)
+	if (!msg_sdp(msg, &body))
 		return;
-	if (msg->content_type.len &&
-	    !(msg->content_type.len >= 15 && !strncasecmp(msg->content_type.p, "application/sdp", 15)))
-		return;
-	if (sdp_parse(msg->body.p, msg->body.len, &sdp)) {
+	if (sdp_parse(body.p, body.len, &sdp)) {
 		c->st.parse_errors++;
 		pr_debug("call %s: unreadable SDP\n", call->call_id);
 		return;
 	}
-	for (i = 0; i < sdp.nmedia; i++) {
+	side = msg_side(call, msg);
+	/* A new SDP from one side replaces what that side announced before (re-INVITE, UPDATE). */
+	for (i = 0; i < call->nep; i++) {
+		if (side != SIDE_UNKNOWN && call->ep[i].side == side && !call->ep[i].stale) {
+			call->ep[i].stale = 1;
+			call->ep[i].stale_at = c->now;
+		}
+	}
+	for (i = 0, n = 0; i < sdp.nmedia; i++) {
 		const struct sdp_media *m = &sdp.media[i];
 		const struct sdp_conn *conn = sdp_media_conn(&sdp, i);
+		enum sdp_dir dir = sdp_media_dir(&sdp, i);
 		struct endpoint_key key = {};
 
 		if (!m->port || !conn || !conn->present)
 			continue;
 		if (strcmp(m->type, "audio") && strcmp(m->type, "video"))
 			continue;
+		if (dir == SDP_DIR_SENDONLY || dir == SDP_DIR_INACTIVE)
+			hold = true;
+		/* c=0.0.0.0 (RFC 2543 hold): no media to expect at any address. */
+		if (addr_is_unspecified(&conn->addr)) {
+			hold = true;
+			continue;
+		}
 		key.addr = conn->addr;
 		key.port = htons(m->port);
 		key.proto = IPPROTO_UDP;
-		call_add_ep(c, call, &key, m);
+		call_add_ep(c, call, &key, m, side, dir);
+		n++;
 	}
+	call->on_hold = hold;
 }
 
 /* --- streams --------------------------------------------------------- */
@@ -225,27 +387,39 @@ static bool call_has_addr(const struct call *call, const struct sipxdp_addr *a, 
 
 /*
  * Which call does a stream belong to?  The call whose SDP names both its
- * ends; failing that (NAT, one side's SDP unseen) the newest open call that
- * names one of them.  Endpoints shared by concurrent calls (a UAS answering
- * every call on one port) are why both ends are tried first.
+ * ends (the newest, if several do).  Failing that (NAT, one side's SDP
+ * unseen), the one call that names either end -- but only if exactly one
+ * does: endpoints shared by concurrent calls (a UAS answering every call on
+ * one port) would otherwise hand the stream to an unrelated call.  Only the
+ * calls indexed under the stream's two endpoints are looked at.
  */
 static struct call *stream_find_call(struct calls *c, const struct stream_key *k)
 {
-	struct call *call, *tmp, *best = NULL;
-	int best_score = 0;
+	struct endpoint_key ek = { .proto = IPPROTO_UDP };
+	struct call *both = NULL, *one = NULL;
+	struct ep_ref *ends[2];
+	int nr_one = 0, e, i;
 
-	HASH_ITER(hh, c->by_id, call, tmp) {
-		int score = call_has_addr(call, &k->src, k->sport) + call_has_addr(call, &k->dst, k->dport);
+	ek.addr = k->src;
+	ek.port = k->sport;
+	HASH_FIND(hh, c->eps, &ek, sizeof(ek), ends[0]);
+	ek.addr = k->dst;
+	ek.port = k->dport;
+	HASH_FIND(hh, c->eps, &ek, sizeof(ek), ends[1]);
+	for (e = 0; e < 2; e++) {
+		for (i = 0; ends[e] && i < ends[e]->refs; i++) {
+			struct call *call = ends[e]->calls[i];
 
-		if (!score)
-			continue;
-		score = score * 2 + (call->state != CALL_ENDED);
-		if (score > best_score || (score == best_score && call->t_invite > best->t_invite)) {
-			best = call;
-			best_score = score;
+			if (call_has_addr(call, &k->src, k->sport) && call_has_addr(call, &k->dst, k->dport)) {
+				if (!both || call->t_invite > both->t_invite)
+					both = call;
+			} else if (call != one) {
+				one = call;
+				nr_one++;
+			}
 		}
 	}
-	return best;
+	return both ? both : nr_one == 1 ? one : NULL;
 }
 
 static void stream_account_loss(struct calls *c, struct stream_rec *s)
@@ -274,13 +448,13 @@ static int sweep_one(void *ctx, const struct stream_key *key)
 	}
 	if (kern_stream_get(c->k, key, &s->st))
 		return 0;
-	s->gone = false;
 	if (!s->call) {
 		s->call = stream_find_call(c, key);
 		if (s->call) {
 			s->call_next = s->call->streams;
 			s->call->streams = s;
-		} else {
+		} else if (!s->counted_unattached) {
+			s->counted_unattached = true;
 			c->st.streams_unattached++;
 		}
 	}
@@ -383,17 +557,24 @@ static void call_write_record(struct calls *c, struct call *call)
 	streams = json_array();
 	for (s = call->streams; s; s = s->call_next)
 		json_array_append_new(streams, stream_json(c, s));
-	o = json_pack("{s:s, s:s, s:s, s:s, s:i, s:o, s:o, s:o, s:o, s:o, s:o}",
+	o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:o, s:o, s:o, s:o, s:o, s:o, s:s?, s:b, s:i, s:i, s:o}",
 		"call_id", call->call_id,
 		"from", call->from,
 		"to", call->to,
-		"state", call_result_name(call->result),
+		"state", call_state_label(call->result),
+		"result", call_result_name(call->result),
 		"final_status", call->final_status,
 		"start", unix_time(c, call->t_invite),
 		"answer", unix_time(c, call->t_answer),
 		"end", call->t_end ? unix_time(c, call->t_end) : json_null(),
+		"post_dial_delay_ms", call->t_ringing ?
+			json_ms((double)(call->t_ringing - call->t_invite) / 1e6) : json_null(),
 		"setup_ms", call->t_answer ? json_ms((double)(call->t_answer - call->t_invite) / 1e6) : json_null(),
 		"duration_s", json_real(call->t_answer ? round((double)(end - call->t_answer) / 1e3) / 1e6 : 0),
+		"hangup_by", call->hangup == SIDE_CALLER ? "caller" : call->hangup == SIDE_CALLEE ? "callee" : NULL,
+		"on_hold", call->on_hold,
+		"reinvites", (int)call->reinvites,
+		"forked_answers", (int)call->forked_answers,
 		"streams", streams);
 	if (!o) {
 		pr_warn("call %s: cannot build its JSON record\n", call->call_id);
@@ -418,7 +599,6 @@ static void call_end(struct calls *c, struct call *call, enum call_result r, uin
 	call->result = r;
 	call->t_end = t;
 	call->finalize_at = (t > c->now ? t : c->now) + c->cfg.grace_ns;
-	c->st.calls_total[r]++;
 	pr_debug("call %s ended: %s (%d)\n", call->call_id, call_result_name(r), call->final_status);
 }
 
@@ -431,34 +611,93 @@ static void call_finalize(struct calls *c, struct call *call)
 	for (s = call->streams; s; s = s->call_next)
 		if (!kern_stream_get(c->k, &s->key, &s->st))
 			stream_account_loss(c, s);
+	/* Counted here, not when it ended: an ended call may still reopen (see call_reopen). */
+	c->st.calls_total[call->result]++;
 	call_write_record(c, call);
 	for (s = call->streams; s; s = next) {
 		next = s->call_next;
 		stream_forget(c, s);
 	}
 	for (i = 0; i < call->nep; i++)
-		ep_release(c, &call->ep[i].key);
+		ep_release(c, call, &call->ep[i].key);
 	HASH_DEL(c->by_id, call);
 	c->nr_calls--;
 	free(call);
+}
+
+static uint64_t call_last_activity(const struct call *call);
+
+/*
+ * Copy a header value for records and labels: printable ASCII as it is,
+ * anything else (control characters, bytes that are not valid UTF-8 on
+ * their own) as \xNN, so neither the JSON encoder nor the Prometheus
+ * parser ever sees a byte it must refuse.
+ */
+static void copy_printable(char *dst, size_t n, struct sip_str v)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t i, o = 0;
+
+	for (i = 0; i < v.len && o + 1 < n; i++) {
+		unsigned char ch = v.p[i];
+
+		if (ch >= 0x20 && ch < 0x7f) {
+			dst[o++] = ch;
+		} else if (o + 4 < n) {
+			dst[o++] = '\\';
+			dst[o++] = 'x';
+			dst[o++] = hex[ch >> 4];
+			dst[o++] = hex[ch & 15];
+		} else {
+			break;
+		}
+	}
+	dst[o] = '\0';
+}
+
+/*
+ * The table is full: make room by ending the call heard from least
+ * recently (ended calls waiting out their grace period go first).
+ */
+static bool call_evict_one(struct calls *c)
+{
+	struct call *call, *tmp, *victim = NULL;
+	uint64_t oldest = UINT64_MAX;
+
+	HASH_ITER(hh, c->by_id, call, tmp) {
+		uint64_t t = call->state == CALL_ENDED ? 0 : call_last_activity(call);
+
+		if (t < oldest) {
+			oldest = t;
+			victim = call;
+		}
+	}
+	if (!victim)
+		return false;
+	if (victim->state != CALL_ENDED) {
+		pr_warn("call table full (%u calls): evicting %s\n", c->cfg.max_calls, victim->call_id);
+		call_end(c, victim, RESULT_EVICTED, c->now);
+	}
+	call_finalize(c, victim);
+	return true;
 }
 
 static struct call *call_new(struct calls *c, const struct sip_msg *m, uint64_t t)
 {
 	struct call *call;
 
-	if (c->nr_calls >= c->cfg.max_calls) {
+	if (c->nr_calls >= c->cfg.max_calls && !call_evict_one(c)) {
 		c->st.calls_dropped++;
-		pr_debug("call table full (%u): not following %.*s\n", c->cfg.max_calls,
-			 (int)m->call_id.len, m->call_id.p);
 		return NULL;
 	}
 	call = calloc(1, sizeof(*call));
 	if (!call)
 		return NULL;
-	sip_str_copy(call->call_id, sizeof(call->call_id), m->call_id);
-	sip_str_copy(call->from, sizeof(call->from), m->from_uri.len ? m->from_uri : m->from);
-	sip_str_copy(call->to, sizeof(call->to), m->to_uri.len ? m->to_uri : m->to);
+	copy_printable(call->call_id, sizeof(call->call_id), m->call_id);
+	copy_printable(call->from, sizeof(call->from), m->from_uri.len ? m->from_uri : m->from);
+	copy_printable(call->to, sizeof(call->to), m->to_uri.len ? m->to_uri : m->to);
+	sip_str_copy(call->from_tag, sizeof(call->from_tag), m->from_tag);
+	call->invite_cseq = m->cseq;
 	call->t_invite = t;
 	call->state = CALL_INVITING;
 	HASH_ADD_STR(c->by_id, call_id, call);
@@ -466,10 +705,39 @@ static struct call *call_new(struct calls *c, const struct sip_msg *m, uint64_t 
 	return call;
 }
 
+/*
+ * A new INVITE in a call that failed moments ago: the usual retry after a
+ * 401/407 challenge (or a 422/491), same Call-ID, higher CSeq.  The call
+ * goes on instead of ending.
+ */
+static void call_reopen(struct call *call)
+{
+	call->state = call->t_answer ? CALL_CONFIRMED : CALL_INVITING;
+	call->result = RESULT_ACTIVE;
+	if (!call->t_answer)
+		call->final_status = 0;
+	call->t_end = 0;
+	call->finalize_at = 0;
+	call->cancel_seen = false;
+}
+
 static void call_on_request(struct calls *c, struct call *call, const struct sip_msg *m, uint64_t t)
 {
 	switch (m->method) {
 	case SIP_M_INVITE:
+		if (call->state == CALL_ENDED && (call->result == RESULT_FAILED || call->result == RESULT_BUSY) &&
+		    m->cseq > call->invite_cseq) {
+			call_reopen(call);
+			c->st.invite_retries++;
+		}
+		if (m->cseq > call->invite_cseq)
+			call->invite_cseq = m->cseq;
+		/* A re-INVITE (new CSeq once the dialog is up) renegotiates media. */
+		if (call->state >= CALL_ANSWERED && call->state != CALL_ENDED && m->to_tag.len)
+			call->reinvites++;
+		call_learn_sdp(c, call, m);
+		break;
+	case SIP_M_UPDATE:
 		call_learn_sdp(c, call, m);
 		break;
 	case SIP_M_ACK:
@@ -478,8 +746,11 @@ static void call_on_request(struct calls *c, struct call *call, const struct sip
 		call_learn_sdp(c, call, m);	/* late offer: SDP answer in the ACK */
 		break;
 	case SIP_M_BYE:
-		if (call->state != CALL_ENDED)
+		if (call->state != CALL_ENDED) {
 			call->state = CALL_TERMINATING;
+			if (!call->hangup)
+				call->hangup = msg_side(call, m);
+		}
 		break;
 	case SIP_M_CANCEL:
 		call->cancel_seen = true;
@@ -500,23 +771,40 @@ static void call_on_response(struct calls *c, struct call *call, const struct si
 			call_end(c, call, RESULT_COMPLETED, t);
 		return;
 	}
+	if (m->cseq_m == SIP_M_UPDATE && code >= 200 && code < 300) {
+		call_learn_sdp(c, call, m);
+		return;
+	}
 	if (m->cseq_m != SIP_M_INVITE || call->state == CALL_ENDED)
 		return;
 	if (code < 200) {
 		if (call->state == CALL_INVITING)
 			call->state = CALL_PROCEEDING;
+		/* Post-dial delay: INVITE to the first sign of ringing (180, or 183 early media). */
+		if ((code == 180 || code == 183) && !call->t_ringing)
+			call->t_ringing = t;
 		call_learn_sdp(c, call, m);	/* early media */
 	} else if (code < 300) {
 		if (!call->t_answer) {
 			call->t_answer = t;
 			call->final_status = code;
+			sip_str_copy(call->answer_to_tag, sizeof(call->answer_to_tag), m->to_tag);
+		} else if (m->to_tag.len && !sip_str_eq(m->to_tag, call->answer_to_tag) &&
+			   call->state < CALL_CONFIRMED) {
+			call->forked_answers++;	/* a second fork answered too */
 		}
 		if (call->state < CALL_ANSWERED)
 			call->state = CALL_ANSWERED;
 		call_learn_sdp(c, call, m);
 	} else if (!call->t_answer) {
+		enum call_result r = RESULT_FAILED;
+
+		if (code == 487 || call->cancel_seen)
+			r = RESULT_CANCELLED;
+		else if (code == 486 || code == 600)
+			r = RESULT_BUSY;
 		call->final_status = code;
-		call_end(c, call, code == 487 || call->cancel_seen ? RESULT_CANCELLED : RESULT_FAILED, t);
+		call_end(c, call, r, t);
 	}
 }
 
@@ -553,7 +841,7 @@ void calls_on_sip(struct calls *c, const struct sip_pkt *pkt)
 	}
 	count_message(c, &m);
 
-	sip_str_copy(id, sizeof(id), m.call_id);
+	copy_printable(id, sizeof(id), m.call_id);
 	HASH_FIND_STR(c->by_id, id, call);
 	if (!call) {
 		if (!(m.is_request && m.method == SIP_M_INVITE))
@@ -586,11 +874,43 @@ static void streams_reap_orphans(struct calls *c)
 	struct stream_rec *s, *tmp;
 
 	HASH_ITER(hh, c->streams, s, tmp) {
-		if (!s->call && s->st.last_ns + c->cfg.call_timeout_ns < c->now) {
+		if (!s->call && s->st.last_ns + c->cfg.rtp_timeout_ns < c->now) {
 			c->st.streams_reaped++;
 			stream_forget(c, s);
 		}
 	}
+}
+
+/*
+ * Calls that will never see their end: no final answer within the setup
+ * timeout, no SIP or RTP within the RTP timeout, or longer than the maximum
+ * duration.  A silent call ended when it was last heard.
+ */
+static void call_check_timeouts(struct calls *c, struct call *call)
+{
+	uint64_t last;
+
+	if (call->state == CALL_ENDED)
+		return;
+	last = call_last_activity(call);
+	if (!call->t_answer) {
+		if (call->t_invite + c->cfg.setup_timeout_ns < c->now)
+			call_end(c, call, RESULT_TIMED_OUT, last);
+	} else if (last + c->cfg.rtp_timeout_ns < c->now) {
+		call_end(c, call, RESULT_TIMED_OUT, last);
+	} else if (call->t_answer + c->cfg.max_duration_ns < c->now) {
+		call_end(c, call, RESULT_TIMED_OUT, c->now);
+	}
+}
+
+/* Endpoints a newer SDP replaced go once the grace period has passed. */
+static void call_release_stale(struct calls *c, struct call *call)
+{
+	int i;
+
+	for (i = call->nep - 1; i >= 0; i--)
+		if (call->ep[i].stale && call->ep[i].stale_at + c->cfg.grace_ns <= c->now)
+			call_drop_ep(c, call, i);
 }
 
 void calls_tick(struct calls *c, uint64_t now)
@@ -602,12 +922,12 @@ void calls_tick(struct calls *c, uint64_t now)
 	streams_sweep(c);
 	streams_reap_orphans(c);
 	HASH_ITER(hh, c->by_id, call, tmp) {
-		/* A call that fell silent ended when it was last heard. */
-		if (call->state != CALL_ENDED &&
-		    call_last_activity(call) + c->cfg.call_timeout_ns < c->now)
-			call_end(c, call, RESULT_TIMED_OUT, call_last_activity(call));
-		if (call->state == CALL_ENDED && call->finalize_at <= c->now)
+		call_check_timeouts(c, call);
+		if (call->state == CALL_ENDED && call->finalize_at <= c->now) {
 			call_finalize(c, call);
+			continue;
+		}
+		call_release_stale(c, call);
 	}
 }
 
@@ -642,7 +962,10 @@ void calls_free(struct calls *c)
 	}
 	HASH_ITER(hh, c->eps, r, rtmp) {
 		HASH_DEL(c->eps, r);
+		free(r->calls);
 		free(r);
 	}
 	c->nr_calls = 0;
+	free(c->port_refs);
+	c->port_refs = NULL;
 }

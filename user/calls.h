@@ -26,14 +26,19 @@ enum call_state {
 	CALL_ENDED,		/* final: result says how */
 };
 
+/* How a call ended.  The JSON `state` reports busy as failed (its final_status says 486/600). */
 enum call_result {
 	RESULT_ACTIVE,
-	RESULT_COMPLETED,
-	RESULT_FAILED,
-	RESULT_CANCELLED,
-	RESULT_TIMED_OUT,
+	RESULT_COMPLETED,	/* answered, then BYE */
+	RESULT_BUSY,		/* 486, 600 */
+	RESULT_FAILED,		/* other 3xx-6xx */
+	RESULT_CANCELLED,	/* CANCEL, 487 */
+	RESULT_TIMED_OUT,	/* no final answer, silence, or over the maximum duration */
+	RESULT_EVICTED,		/* dropped to make room in a full call table */
 	RESULT_NR,
 };
+
+enum call_side { SIDE_UNKNOWN, SIDE_CALLER, SIDE_CALLEE };
 
 #define CALL_MAX_EP	8
 #define CALL_EP_MAX_PT	16
@@ -41,6 +46,10 @@ enum call_result {
 /* A media endpoint as one call's SDP described it. */
 struct call_ep {
 	struct endpoint_key key;
+	uint8_t side;		/* enum call_side whose SDP announced it */
+	uint8_t dir;		/* enum sdp_dir of its m= line */
+	uint8_t stale;		/* replaced by a newer SDP of the same side: released at grace */
+	uint64_t stale_at;
 	uint8_t npt;
 	struct {
 		uint8_t pt;
@@ -55,11 +64,18 @@ struct call {
 	char call_id[128];
 	char from[128];
 	char to[128];
+	char from_tag[64];			/* the caller's tag: who sent a request */
+	char answer_to_tag[64];			/* To tag of the first 2xx */
 	enum call_state state;
 	enum call_result result;
 	int final_status;
 	bool cancel_seen;
-	uint64_t t_invite, t_answer, t_end;	/* event clock, ns; 0 = not yet */
+	bool on_hold;				/* newest SDP: sendonly, inactive or 0.0.0.0 */
+	uint8_t hangup;				/* enum call_side that sent BYE */
+	unsigned int reinvites;
+	uint32_t invite_cseq;			/* highest CSeq of an INVITE */
+	unsigned int forked_answers;		/* 2xx with another To tag */
+	uint64_t t_invite, t_ringing, t_answer, t_end;	/* event clock, ns; 0 = not yet */
 	uint64_t t_last_sip;
 	uint64_t finalize_at;			/* event clock; 0 = not scheduled */
 	int nep;
@@ -75,21 +91,25 @@ struct stream_rec {
 	struct stream_rec *call_next;
 	int64_t lost_counted;			/* already added to rtp_lost_total */
 	uint64_t idle_since;
-	bool gone;				/* no longer in the kernel map */
+	bool counted_unattached;
 	UT_hash_handle hh;
 };
 
-/* Endpoint reference: one per (endpoint, call) pair, counted. */
+/* A media endpoint in the kernel map, with the calls whose SDP names it. */
 struct ep_ref {
 	struct endpoint_key key;
 	struct endpoint_info info;
-	int refs;
+	int refs;			/* number of entries in calls */
+	int cap;
+	struct call **calls;
 	UT_hash_handle hh;
 };
 
 struct calls_cfg {
 	uint64_t grace_ns;		/* keep endpoints this long after a call ends */
-	uint64_t call_timeout_ns;	/* unanswered or silent calls end as timed_out */
+	uint64_t setup_timeout_ns;	/* INVITE without a final answer */
+	uint64_t rtp_timeout_ns;	/* answered call with no SIP and no RTP */
+	uint64_t max_duration_ns;	/* answered call longer than this */
 	unsigned int max_calls;
 	FILE *json;			/* --calls-json, or NULL */
 	int64_t unix_offset_ns;		/* event clock + offset = Unix time */
@@ -102,11 +122,12 @@ struct calls_stats {
 	uint64_t parse_errors;
 	uint64_t not_sip;
 	uint64_t calls_total[RESULT_NR];
-	uint64_t calls_dropped;				/* table full */
+	uint64_t calls_dropped;				/* table full, nothing to evict */
 	uint64_t ep_insert_fail;
 	uint64_t rtp_lost_total;
 	uint64_t streams_unattached;			/* seen with no call to attach to */
 	uint64_t streams_reaped;			/* of those, removed once silent */
+	uint64_t invite_retries;			/* INVITEs that reopened a failed call (auth) */
 };
 
 struct calls {
@@ -114,6 +135,7 @@ struct calls {
 	struct calls_cfg cfg;
 	struct call *by_id;
 	struct ep_ref *eps;
+	uint32_t *port_refs;			/* endpoints per port, 65536 entries */
 	struct stream_rec *streams;
 	unsigned int nr_calls;
 	uint64_t now;				/* newest event-clock time seen */
@@ -129,7 +151,7 @@ struct sip_pkt {
 	size_t len;
 };
 
-void calls_init(struct calls *c, struct kern *k, const struct calls_cfg *cfg);
+int calls_init(struct calls *c, struct kern *k, const struct calls_cfg *cfg);
 void calls_on_sip(struct calls *c, const struct sip_pkt *pkt);
 /* Read the kernel's streams, end timed-out calls, release what is past grace. */
 void calls_tick(struct calls *c, uint64_t now_ns);

@@ -71,6 +71,9 @@ int kern_open(struct kern *k, const struct kern_opts *o, kern_sip_cb cb, void *c
 	for (i = 0; i < o->nr_sip_ports && i < SIPXDP_MAX_SIP_PORTS; i++)
 		skel->rodata->sip_ports[i] = htons(o->sip_ports[i]);
 	skel->rodata->nr_sip_ports = i;
+	for (i = 0; i < o->nr_tls_ports && i < SIPXDP_MAX_TLS_PORTS; i++)
+		skel->rodata->tls_ports[i] = htons(o->tls_ports[i]);
+	skel->rodata->nr_tls_ports = i;
 	skel->rodata->clock_source = o->offline ? SIPXDP_CLOCK_META : SIPXDP_CLOCK_MONO;
 	bpf_program__set_autoload(skel->progs.sipxdp_empty, false);
 	if (o->max_endpoints)
@@ -155,7 +158,8 @@ int kern_run_frame(struct kern *k, const uint8_t *frame, uint32_t len, uint64_t 
 	);
 	int err;
 
-	if (len > 65536 - 512)	/* the kernel keeps headroom and tailroom in one page set */
+	/* The kernel copies test data into one page with XDP headroom and tailroom. */
+	if (len > 3500)
 		return -EMSGSIZE;
 	memcpy(buf, &ts_ns, sizeof(ts_ns));
 	memcpy(buf + sizeof(struct sipxdp_xdp_meta), frame, len);
@@ -191,6 +195,18 @@ int kern_endpoint_set(struct kern *k, const struct endpoint_key *key, const stru
 	if (bpf_map_update_elem(bpf_map__fd(k->skel->maps.endpoints), key, info, BPF_ANY))
 		return -errno;
 	return 0;
+}
+
+void kern_media_port(struct kern *k, uint16_t port, bool on)
+{
+	__u64 *word = &k->skel->bss->media_ports[port >> 6];
+	__u64 bit = 1ULL << (port & 63);
+
+	/* The program reads the words while we write them: whole-word atomic updates. */
+	if (on)
+		__atomic_fetch_or(word, bit, __ATOMIC_RELAXED);
+	else
+		__atomic_fetch_and(word, ~bit, __ATOMIC_RELAXED);
 }
 
 int kern_endpoint_del(struct kern *k, const struct endpoint_key *key)

@@ -15,6 +15,8 @@ struct perf_buffer;
 struct kern_opts {
 	uint16_t sip_ports[SIPXDP_MAX_SIP_PORTS];	/* host order */
 	int nr_sip_ports;
+	uint16_t tls_ports[SIPXDP_MAX_TLS_PORTS];	/* host order */
+	int nr_tls_ports;
 	uint32_t max_endpoints;
 	uint32_t max_streams;
 	bool offline;		/* timestamps from XDP metadata, nothing attached */
@@ -44,6 +46,8 @@ int kern_run_frame(struct kern *k, const uint8_t *frame, uint32_t len, uint64_t 
 int kern_health(struct kern *k, struct sipxdp_health *sum);
 int kern_endpoint_set(struct kern *k, const struct endpoint_key *key, const struct endpoint_info *info);
 int kern_endpoint_del(struct kern *k, const struct endpoint_key *key);
+/* Mark a port (host order) as used, or no longer used, by some media endpoint. */
+void kern_media_port(struct kern *k, uint16_t port, bool on);
 int kern_stream_get(struct kern *k, const struct stream_key *key, struct stream_state *st);
 int kern_stream_del(struct kern *k, const struct stream_key *key);
 /* Iterate the stream keys; cb returns non-zero to stop. */

@@ -41,7 +41,9 @@ struct opts {
 	const char *read;
 	double interval;
 	double grace;
-	double call_timeout;
+	double setup_timeout;
+	double rtp_timeout;
+	double max_duration;
 	bool show;
 	bool promisc;
 	int verbose;
@@ -53,12 +55,13 @@ struct agent {
 	struct opts o;
 	struct kern k;
 	struct calls calls;
+	struct reasm reasm;
 	FILE *json;
 	int promisc_fd;
 	uint64_t next_tick;	/* event clock */
 	uint64_t interval_ns;
 	uint64_t last_ts;	/* offline: time of the newest frame */
-	uint64_t events_bad;
+	bool started;		/* attached and polling: outputs are due at exit */
 };
 
 static volatile sig_atomic_t stop;
@@ -71,8 +74,9 @@ static void on_signal(int sig)
 
 enum {
 	OPT_XDP_MODE = 256, OPT_SIP_PORT, OPT_TEXTFILE, OPT_INTERVAL, OPT_CALLS_JSON,
-	OPT_READ, OPT_SHOW, OPT_PROMISC, OPT_GRACE, OPT_CALL_TIMEOUT, OPT_MAX_CALLS,
-	OPT_MAX_STREAMS,
+	OPT_READ, OPT_SHOW, OPT_PROMISC, OPT_GRACE, OPT_SETUP_TIMEOUT, OPT_RTP_TIMEOUT,
+	OPT_MAX_DURATION, OPT_MAX_CALLS,
+	OPT_MAX_STREAMS, OPT_TLS_PORT,
 };
 
 /* One table drives getopt_long and --help. */
@@ -87,6 +91,8 @@ static const struct optdesc {
 	  "native (default) or skb" },
 	{ { "sip-port", required_argument, NULL, OPT_SIP_PORT }, "PORT",
 	  "UDP port carrying SIP (repeatable; default 5060)" },
+	{ { "tls-port", required_argument, NULL, OPT_TLS_PORT }, "PORT",
+	  "TCP port of SIP over TLS, counted but unreadable (repeatable; default 5061)" },
 	{ { "textfile", required_argument, NULL, OPT_TEXTFILE }, "PATH",
 	  "write Prometheus metrics to PATH (node_exporter textfile collector)" },
 	{ { "interval", required_argument, NULL, OPT_INTERVAL }, "SECONDS",
@@ -101,8 +107,12 @@ static const struct optdesc {
 	  "put the interfaces in promiscuous mode (SPAN/TAP ports); undone at exit" },
 	{ { "grace", required_argument, NULL, OPT_GRACE }, "SECONDS",
 	  "keep a call's media endpoints this long after it ends (default 2)" },
-	{ { "call-timeout", required_argument, NULL, OPT_CALL_TIMEOUT }, "SECONDS",
-	  "end a call with no SIP or RTP for this long as timed_out (default 300)" },
+	{ { "setup-timeout", required_argument, NULL, OPT_SETUP_TIMEOUT }, "SECONDS",
+	  "an INVITE with no final answer for this long ends as timed_out (default 180)" },
+	{ { "rtp-timeout", required_argument, NULL, OPT_RTP_TIMEOUT }, "SECONDS",
+	  "an answered call with no SIP or RTP for this long ends as timed_out (default 300)" },
+	{ { "max-duration", required_argument, NULL, OPT_MAX_DURATION }, "SECONDS",
+	  "an answered call longer than this ends as timed_out (default 14400)" },
 	{ { "max-calls", required_argument, NULL, OPT_MAX_CALLS }, "N",
 	  "calls followed at once (default 20000)" },
 	{ { "max-streams", required_argument, NULL, OPT_MAX_STREAMS }, "N",
@@ -172,7 +182,9 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 	memset(o, 0, sizeof(*o));
 	o->interval = 5;
 	o->grace = 2;
-	o->call_timeout = 300;
+	o->setup_timeout = 180;
+	o->rtp_timeout = 300;
+	o->max_duration = 4 * 3600;
 	o->max_calls = 20000;
 	for (i = 0; i < NR_OPTS; i++)
 		longopts[i] = optdescs[i].opt;
@@ -211,6 +223,15 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 			}
 			o->k.sip_ports[o->k.nr_sip_ports++] = v;
 			break;
+		case OPT_TLS_PORT:
+			if (parse_uint("tls-port", optarg, 1, 65535, &v))
+				return -EINVAL;
+			if (o->k.nr_tls_ports >= SIPXDP_MAX_TLS_PORTS) {
+				fprintf(stderr, "sipxdp: at most %d TLS ports\n", SIPXDP_MAX_TLS_PORTS);
+				return -EINVAL;
+			}
+			o->k.tls_ports[o->k.nr_tls_ports++] = v;
+			break;
 		case OPT_TEXTFILE:
 			o->textfile = optarg;
 			break;
@@ -234,8 +255,16 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 			if (parse_seconds("grace", optarg, 0, &o->grace))
 				return -EINVAL;
 			break;
-		case OPT_CALL_TIMEOUT:
-			if (parse_seconds("call-timeout", optarg, 1, &o->call_timeout))
+		case OPT_SETUP_TIMEOUT:
+			if (parse_seconds("setup-timeout", optarg, 1, &o->setup_timeout))
+				return -EINVAL;
+			break;
+		case OPT_RTP_TIMEOUT:
+			if (parse_seconds("rtp-timeout", optarg, 1, &o->rtp_timeout))
+				return -EINVAL;
+			break;
+		case OPT_MAX_DURATION:
+			if (parse_seconds("max-duration", optarg, 1, &o->max_duration))
 				return -EINVAL;
 			break;
 		case OPT_MAX_CALLS:
@@ -276,6 +305,8 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 	}
 	if (!o->k.nr_sip_ports)
 		o->k.sip_ports[o->k.nr_sip_ports++] = 5060;
+	if (!o->k.nr_tls_ports)
+		o->k.tls_ports[o->k.nr_tls_ports++] = 5061;
 	o->k.offline = o->read != NULL;
 	o->k.max_endpoints = o->max_calls * 4 < SIPXDP_DEF_MAX_ENDPOINTS ?
 			     SIPXDP_DEF_MAX_ENDPOINTS : o->max_calls * 4;
@@ -299,16 +330,18 @@ static int check_textfile_dir(const char *path)
 	return 0;
 }
 
+static void on_message(void *ctx, const struct sip_pkt *pkt)
+{
+	struct agent *a = ctx;
+
+	calls_on_sip(&a->calls, pkt);
+}
+
 static void on_sip(void *ctx, const struct sipxdp_meta *m, const uint8_t *frame)
 {
 	struct agent *a = ctx;
-	struct sip_pkt pkt;
 
-	if (reasm_udp(m, frame, &pkt)) {
-		a->events_bad++;
-		return;
-	}
-	calls_on_sip(&a->calls, &pkt);
+	reasm_event(&a->reasm, m, frame);
 }
 
 static void show(struct agent *a)
@@ -346,7 +379,7 @@ static void write_outputs(struct agent *a)
 	int err;
 
 	if (a->o.textfile) {
-		err = prom_write(a->o.textfile, &a->calls, &a->k);
+		err = prom_write(a->o.textfile, &a->calls, &a->k, &a->reasm);
 		if (err)
 			pr_warn("write %s: %s\n", a->o.textfile, strerror(-err));
 	}
@@ -356,6 +389,7 @@ static void write_outputs(struct agent *a)
 
 static void tick(struct agent *a, uint64_t now)
 {
+	reasm_expire(&a->reasm, now);
 	calls_tick(&a->calls, now);
 	write_outputs(a);
 }
@@ -368,6 +402,7 @@ static int offline_tick(void *ctx, uint64_t ts)
 	if (!a->next_tick)
 		a->next_tick = ts + a->interval_ns;
 	if (ts >= a->next_tick) {
+		reasm_expire(&a->reasm, ts);
 		calls_tick(&a->calls, ts);
 		a->next_tick = ts + a->interval_ns;
 	}
@@ -415,6 +450,7 @@ static int run_live(struct agent *a)
 			return err;
 	}
 	a->next_tick = clock_ns(CLOCK_MONOTONIC) + a->interval_ns;
+	a->started = true;
 	while (!stop) {
 		err = kern_poll(&a->k, 100);
 		if (err) {
@@ -492,10 +528,16 @@ int main(int argc, char **argv)
 			return 1;
 		}
 	}
-	if (a.o.textfile && check_textfile_dir(a.o.textfile))
+	if (a.o.textfile && check_textfile_dir(a.o.textfile)) {
+		if (a.json)
+			fclose(a.json);
 		return 1;
+	}
 
 	err = preflight(&a.o);
+	if (err)
+		goto cleanup;
+	err = reasm_init(&a.reasm, on_message, &a);
 	if (err)
 		goto cleanup;
 	err = kern_open(&a.k, &a.o.k, on_sip, &a);
@@ -503,23 +545,31 @@ int main(int argc, char **argv)
 		goto cleanup;
 
 	cc.grace_ns = a.o.grace * 1e9;
-	cc.call_timeout_ns = a.o.call_timeout * 1e9;
+	cc.setup_timeout_ns = a.o.setup_timeout * 1e9;
+	cc.rtp_timeout_ns = a.o.rtp_timeout * 1e9;
+	cc.max_duration_ns = a.o.max_duration * 1e9;
 	cc.max_calls = a.o.max_calls;
 	cc.json = a.json;
 	/* Live: event times are CLOCK_MONOTONIC; offline: already Unix time. */
 	cc.unix_offset_ns = a.o.read ? 0 :
 		(int64_t)(clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_MONOTONIC));
-	calls_init(&a.calls, &a.k, &cc);
+	err = calls_init(&a.calls, &a.k, &cc);
+	if (err)
+		goto cleanup;
 
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 
 	err = a.o.read ? run_offline(&a) : run_live(&a);
-	calls_finish(&a.calls);
-	write_outputs(&a);
+	/* An agent that never got going has nothing to report: no outputs. */
+	if (!err || a.started) {
+		calls_finish(&a.calls);
+		write_outputs(&a);
+	}
 cleanup:
 	calls_free(&a.calls);
 	kern_close(&a.k);
+	reasm_free(&a.reasm);
 	if (a.promisc_fd >= 0)
 		close(a.promisc_fd);
 	if (a.json)

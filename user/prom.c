@@ -14,7 +14,10 @@
 
 #include "calls.h"
 #include "kern.h"
+#include "ipfrag.h"
 #include "prom.h"
+#include "reasm.h"
+#include "tcpsip.h"
 #include "rtp_stats.h"
 
 /* Label values escape backslash, double quote and newline (exposition format). */
@@ -50,12 +53,13 @@ static void write_sip(FILE *f, const struct calls_stats *st)
 	int i;
 
 	family(f, "sipxdp_sip_messages_total", "counter",
-	       "SIP messages seen, requests by method, responses by status and CSeq method.");
+	       "SIP messages seen: requests by method, responses by CSeq method and status.");
 	for (i = 0; i < SIP_COUNT_METHODS; i++) {
 		if (!st->requests[i])
 			continue;
 		fputs("sipxdp_sip_messages_total{", f);
-		put_label(f, "method", sip_method_name(i), 1);
+		put_label(f, "type", "request", 1);
+		put_label(f, "method", sip_method_name(i), 0);
 		fprintf(f, "} %llu\n", (unsigned long long)st->requests[i]);
 	}
 	for (i = 0; i < SIP_COUNT_METHODS; i++) {
@@ -68,7 +72,8 @@ static void write_sip(FILE *f, const struct calls_stats *st)
 				continue;
 			snprintf(status, sizeof(status), "%d", code);
 			fputs("sipxdp_sip_messages_total{", f);
-			put_label(f, "method", sip_method_name(i), 1);
+			put_label(f, "type", "response", 1);
+			put_label(f, "method", sip_method_name(i), 0);
 			put_label(f, "status", status, 0);
 			fprintf(f, "} %llu\n", (unsigned long long)st->responses[i][code]);
 		}
@@ -83,7 +88,14 @@ static void write_calls(FILE *f, const struct calls *c)
 {
 	int r;
 
-	scalar(f, "sipxdp_calls_active", "gauge", "Calls being followed.", c->nr_calls);
+	{
+		const struct call *call, *tmp;
+		unsigned int active = 0;
+
+		HASH_ITER(hh, c->by_id, call, tmp)
+			active += call->state != CALL_ENDED;
+		scalar(f, "sipxdp_calls_active", "gauge", "Calls in progress (not yet ended).", active);
+	}
 	family(f, "sipxdp_calls_total", "counter", "Calls ended, by result.");
 	for (r = RESULT_COMPLETED; r < RESULT_NR; r++) {
 		fputs("sipxdp_calls_total{", f);
@@ -92,6 +104,9 @@ static void write_calls(FILE *f, const struct calls *c)
 	}
 	scalar(f, "sipxdp_calls_dropped_total", "counter",
 	       "INVITEs not followed because the call table was full.", c->st.calls_dropped);
+	scalar(f, "sipxdp_invite_retries_total", "counter",
+	       "INVITEs that continued a call after a failure answer (authentication challenges).",
+	       c->st.invite_retries);
 	scalar(f, "sipxdp_media_endpoints", "gauge", "Media endpoints in the kernel map.",
 	       HASH_COUNT(c->eps));
 	scalar(f, "sipxdp_media_endpoint_insert_failures_total", "counter",
@@ -122,8 +137,21 @@ static void write_health(FILE *f, const struct sipxdp_health *h, const struct ke
 		  offsetof(struct sipxdp_health, stream_insert_fail) },
 		{ "sipxdp_xdp_non_ip_packets_total", "Frames that are neither IPv4 nor IPv6.",
 		  offsetof(struct sipxdp_health, non_ip) },
-		{ "sipxdp_xdp_ip_fragments_total", "Non-first IP fragments (not parsed).",
+		{ "sipxdp_xdp_ip_fragments_total", "IP fragments seen.",
 		  offsetof(struct sipxdp_health, ip_fragments) },
+		{ "sipxdp_xdp_sip_fragments_total", "Fragments of SIP datagrams sent to user space.",
+		  offsetof(struct sipxdp_health, sip_fragments) },
+		{ "sipxdp_xdp_fragments_unclaimed_total",
+		  "Later IP fragments not preceded by a SIP first fragment (not analysed).",
+		  offsetof(struct sipxdp_health, frag_unclaimed) },
+		{ "sipxdp_xdp_sip_tcp_segments_total", "TCP segments on SIP ports sent to user space.",
+		  offsetof(struct sipxdp_health, sip_tcp) },
+		{ "sipxdp_xdp_sip_tls_segments_total", "TCP segments on SIP-over-TLS ports (encrypted, not analysed).",
+		  offsetof(struct sipxdp_health, tls) },
+		{ "sipxdp_xdp_sip_tls_connections_total", "SIP-over-TLS connections opened (SYN seen).",
+		  offsetof(struct sipxdp_health, tls_conns) },
+		{ "sipxdp_xdp_ipv6_ext_unparsed_total", "IPv6 packets with a longer extension-header chain than parsed.",
+		  offsetof(struct sipxdp_health, ip6_ext_unparsed) },
 	};
 	size_t i;
 
@@ -132,6 +160,41 @@ static void write_health(FILE *f, const struct sipxdp_health *h, const struct ke
 		       *(const __u64 *)((const char *)h + m[i].off));
 	scalar(f, "sipxdp_perf_lost_events_total", "counter",
 	       "SIP events lost in the perf buffer before user space read them.", k->perf_lost);
+	scalar(f, "sipxdp_perf_bad_events_total", "counter",
+	       "Perf events too short or inconsistent to read.", k->events_bad);
+}
+
+static void write_reasm(FILE *f, const struct reasm *r)
+{
+	const struct ipfrag_stats *fs = ipfrag_stats(r->frags);
+	const struct tcpsip_stats *ts = tcpsip_stats(r->tcp);
+
+	scalar(f, "sipxdp_sip_events_invalid_total", "counter",
+	       "Events from the kernel whose headers did not add up.", r->st.bad_events);
+	scalar(f, "sipxdp_ipfrag_datagrams_total", "counter",
+	       "SIP datagrams reassembled from IP fragments.", fs->completed);
+	scalar(f, "sipxdp_ipfrag_timed_out_total", "counter",
+	       "Incomplete fragmented datagrams given up after the timeout.", fs->timed_out);
+	scalar(f, "sipxdp_ipfrag_overlaps_total", "counter",
+	       "Fragmented datagrams dropped for overlapping fragments that disagree.", fs->overlaps);
+	scalar(f, "sipxdp_ipfrag_dropped_total", "counter",
+	       "Fragments dropped: memory or datagram bound reached, or invalid.",
+	       fs->dropped_memory + fs->dropped_too_many + fs->invalid);
+	scalar(f, "sipxdp_ipfrag_memory_bytes", "gauge", "Bytes held for incomplete datagrams.",
+	       ipfrag_mem_used(r->frags));
+	scalar(f, "sipxdp_tcp_sip_messages_total", "counter", "SIP messages cut from TCP streams.",
+	       ts->messages);
+	scalar(f, "sipxdp_tcp_retransmissions_total", "counter", "TCP retransmissions dropped.",
+	       ts->retransmissions);
+	scalar(f, "sipxdp_tcp_gaps_skipped_total", "counter",
+	       "TCP stream gaps given up on (segments never seen).", ts->gaps_skipped);
+	scalar(f, "sipxdp_tcp_dropped_total", "counter",
+	       "TCP stream data dropped at the memory bounds or as oversize messages.",
+	       ts->dropped_conn_memory + ts->dropped_total_memory + ts->oversize_messages);
+	scalar(f, "sipxdp_tcp_connections_total", "counter", "TCP stream directions followed.",
+	       ts->connections);
+	scalar(f, "sipxdp_tcp_memory_bytes", "gauge", "Bytes buffered for TCP streams.",
+	       tcpsip_mem_used(r->tcp));
 }
 
 static void stream_labels(FILE *f, const struct stream_rec *s)
@@ -173,6 +236,8 @@ static void write_streams(FILE *f, const struct calls *c)
 	scalar(f, "sipxdp_rtp_streams", "gauge", "RTP streams being counted.", HASH_COUNT(c->streams));
 	scalar(f, "sipxdp_rtp_streams_unattached_total", "counter",
 	       "RTP streams on a media endpoint that no followed call claims.", c->st.streams_unattached);
+	scalar(f, "sipxdp_rtp_streams_reaped_total", "counter",
+	       "Unattached RTP streams removed after falling silent.", c->st.streams_reaped);
 	for (i = 0; i < sizeof(fam) / sizeof(fam[0]); i++) {
 		family(f, fam[i].name, fam[i].type, fam[i].help);
 		HASH_ITER(hh, c->streams, s, tmp) {
@@ -193,7 +258,7 @@ static void write_streams(FILE *f, const struct calls *c)
 	}
 }
 
-int prom_write(const char *path, const struct calls *c, struct kern *k)
+int prom_write(const char *path, const struct calls *c, struct kern *k, const struct reasm *r)
 {
 	struct sipxdp_health h;
 	char tmp[4096];
@@ -211,6 +276,7 @@ int prom_write(const char *path, const struct calls *c, struct kern *k)
 	write_sip(f, &c->st);
 	write_calls(f, c);
 	write_health(f, &h, k);
+	write_reasm(f, r);
 	write_streams(f, c);
 	if (fflush(f) || ferror(f)) {
 		err = -errno ? -errno : -EIO;

@@ -4,8 +4,9 @@
 
 struct calls;
 struct kern;
+struct reasm;
 
 /* Write the metrics to path atomically (temporary file, then rename). */
-int prom_write(const char *path, const struct calls *c, struct kern *k);
+int prom_write(const char *path, const struct calls *c, struct kern *k, const struct reasm *r);
 
 #endif

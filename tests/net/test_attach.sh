@@ -32,7 +32,7 @@ ip -n "$NS" link add v0 type veth peer name v1 && ip -n "$NS" link set v0 up &&
 "$SIPXDP" --help >"$DIR/help" 2>&1
 check "--help exits 0" test $? -eq 0
 for o in --interface --xdp-mode --sip-port --textfile --interval --calls-json --read \
-	--show --promisc --grace --call-timeout --max-calls --max-streams --verbose --help; do
+	--show --promisc --grace --setup-timeout --rtp-timeout --max-duration --tls-port --max-calls --max-streams --verbose --help; do
 	grep -q -- "$o" "$DIR/help" || fail "--help lists $o"
 done
 check "--help starts with the usage line" grep -q '^Usage: sipxdp -i IFACE' "$DIR/help"

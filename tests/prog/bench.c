@@ -98,6 +98,7 @@ int main(int argc, char **argv)
 	inet_pton(AF_INET, "10.0.0.2", &ek.addr.a[12]);
 	info.clock_code[0] = CLK_8000;
 	bpf_map_update_elem(bpf_map__fd(skel->maps.endpoints), &ek, &info, BPF_ANY);
+	skel->bss->media_ports[6000 >> 6] |= 1ULL << (6000 & 63);
 
 	frame_rtp(&rtp, &rtp_fl, 0, 0, 1, 160, 0x11223344, 160);
 	frame_rtp(&unknown_rtp, &unk_fl, 0, 0, 1, 160, 0x11223344, 160);

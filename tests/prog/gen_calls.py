@@ -7,7 +7,7 @@
   lossy     INVITE, 200, ACK, RTP seq 1..100 without 10-12
             and with 50 twice, BYE, 200                    -> completed, lost 2, 1 duplicate
   silent    INVITE, nothing more; an OPTIONS 20 s later
-            moves the clock past --call-timeout 5          -> timed_out
+            moves the clock past --setup-timeout 5          -> timed_out
   open      INVITE, 200, ACK, 50 RTP, no BYE; its Call-ID
             holds a quote and a backslash                  -> active at exit
 

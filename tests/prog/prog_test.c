@@ -119,6 +119,7 @@ static void endpoint_add(const char *ip, uint16_t port, int family, uint8_t pt, 
 	info.clock_code[pt] = clock;
 	if (bpf_map_update_elem(bpf_map__fd(skel->maps.endpoints), &k, &info, BPF_ANY))
 		CHECK(0, "add endpoint: %s", strerror(errno));
+	skel->bss->media_ports[port >> 6] |= 1ULL << (port & 63);
 }
 
 static int stream_get(const struct flow *fl, uint32_t ssrc, struct stream_state *st)

@@ -20,7 +20,7 @@
 #include "sip.h"
 
 #ifndef RFC4475_DIR
-#define RFC4475_DIR "/work/shared/data/rfc4475"
+#define RFC4475_DIR "../shared/data/rfc4475"	/* relative to the repository, where tests run */
 #endif
 
 struct expect {

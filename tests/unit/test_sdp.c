@@ -18,7 +18,7 @@
 #include "sdp.h"
 
 #ifndef SDP_CORPUS_DIR
-#define SDP_CORPUS_DIR "/work/shared/data/sdp"
+#define SDP_CORPUS_DIR "../shared/data/sdp"	/* relative to the repository, where tests run */
 #endif
 
 /*
