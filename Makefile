@@ -11,8 +11,10 @@ BPFTOOL  ?= bpftool
 ARCH     := $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/')
 MULTIARCH := $(shell $(CC) -print-multiarch 2>/dev/null)
 
+# CFLAGS is the caller's (optimisation, sanitizers: make CFLAGS="-O1 -g -fsanitize=address");
+# what the project needs is in SIPXDP_CFLAGS and always applies.
 CFLAGS   ?= -O2 -g
-CFLAGS   += -std=gnu11 -Wall -Wextra -Werror -Iinclude -Iuser -I$(BUILD)
+SIPXDP_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -Iinclude -Iuser -I$(BUILD)
 LDLIBS   := -lbpf -lelf -lz -lpcap -ljansson -lm
 BPF_CFLAGS := -g -O2 -target bpf -Wall -Werror -D__TARGET_ARCH_$(ARCH) \
 	-Iinclude -Ibpf -I/usr/include/$(MULTIARCH)
@@ -57,29 +59,29 @@ $(BUILD)/sipxdp.skel.h: $(BUILD)/sipxdp.bpf.o
 
 $(BUILD)/user/%.o: user/%.c $(wildcard user/*.h) $(wildcard include/*.h) $(BUILD)/sipxdp.skel.h | $(BUILD)/user
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+	$(Q)$(CC) $(CFLAGS) $(SIPXDP_CFLAGS) -c $< -o $@
 
 $(BUILD)/sipxdp: $(BUILD)/user/main.o $(USER_OBJS)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
+	$(Q)$(CC) $(CFLAGS) $(SIPXDP_CFLAGS) $^ $(LDLIBS) -o $@
 
 # Modules that parse untrusted bytes and need neither libbpf nor the kernel.
 PARSER_SRCS := user/sip.c user/sdp.c user/codec.c user/ipfrag.c user/tcpsip.c
 
 # Unit tests link only the module they test (test_foo.c tests user/foo.c)
 # plus what it needs; sanitizers on, since they parse hostile bytes.
-TEST_CFLAGS := $(CFLAGS) -O1 -fsanitize=address,undefined -fno-omit-frame-pointer
+TEST_CFLAGS := $(SIPXDP_CFLAGS) -g -O1 -fsanitize=address,undefined -fno-omit-frame-pointer
 $(BUILD)/tests/test_%: tests/unit/test_%.c $(USER_SRCS) $(wildcard user/*.h) $(wildcard include/*.h) | $(BUILD)/tests
 	$(call msg,TEST-CC,$@)
 	$(Q)$(CC) $(TEST_CFLAGS) $< $(filter $(PARSER_SRCS),$(USER_SRCS)) -lcmocka -lm -o $@
 
 $(BUILD)/tests/prog_test: tests/prog/prog_test.c tests/prog/frames.h $(BUILD)/sipxdp.skel.h include/sipxdp.h include/rtp_stats.h | $(BUILD)/tests
 	$(call msg,TEST-CC,$@)
-	$(Q)$(CC) $(CFLAGS) -Itests/prog $< -lbpf -lelf -lz -pthread -o $@
+	$(Q)$(CC) $(CFLAGS) $(SIPXDP_CFLAGS) -Itests/prog $< -lbpf -lelf -lz -pthread -o $@
 
 $(BUILD)/bench: tests/prog/bench.c $(BUILD)/sipxdp.skel.h include/sipxdp.h | $(BUILD)
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -Itests/prog $< -lbpf -lelf -lz -o $@
+	$(Q)$(CC) $(CFLAGS) $(SIPXDP_CFLAGS) -Itests/prog $< -lbpf -lelf -lz -o $@
 
 test: all $(UNIT_TESTS) $(BUILD)/tests/prog_test
 	$(Q)./tests/run.sh

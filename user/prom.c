@@ -66,7 +66,7 @@ static void write_sip(FILE *f, const struct calls_stats *st)
 		int code;
 
 		for (code = 100; code < 700; code++) {
-			char status[8];
+			char status[12];
 
 			if (!st->responses[i][code])
 				continue;
