@@ -42,7 +42,33 @@ struct vlan_hdr {
 	__be16 encap_proto;
 };
 
-/* Returns the EtherType after up to two 802.1Q/802.1ad tags, network byte order. */
+struct pppoe_ses_hdr {
+	__u8 ver_type;
+	__u8 code;
+	__be16 session;
+	__be16 length;
+	__be16 ppp_proto;
+};
+
+/* PPPoE session (DSL access links): the PPP protocol, as the EtherType it stands for. */
+static __always_inline int parse_pppoe(struct cursor *c, void *end)
+{
+	struct pppoe_ses_hdr *ph = c->pos;
+
+	if ((void *)(ph + 1) > end)
+		return -1;
+	c->pos = ph + 1;
+	if (ph->ppp_proto == bpf_htons(0x0021))
+		return bpf_htons(ETH_P_IP);
+	if (ph->ppp_proto == bpf_htons(0x0057))
+		return bpf_htons(ETH_P_IPV6);
+	return bpf_htons(ETH_P_PPP_SES);	/* LCP, IPCP, ...: not IP */
+}
+
+/*
+ * Returns the EtherType after up to two 802.1Q/802.1ad tags and an optional
+ * PPPoE session header, network byte order.
+ */
 static __always_inline int parse_ethhdr(struct cursor *c, void *end, struct ethhdr **out)
 {
 	struct ethhdr *eth = c->pos;
@@ -66,6 +92,8 @@ static __always_inline int parse_ethhdr(struct cursor *c, void *end, struct ethh
 		proto = vlh->encap_proto;
 		c->pos = vlh + 1;
 	}
+	if (proto == bpf_htons(ETH_P_PPP_SES))
+		return parse_pppoe(c, end);
 	return proto;
 }
 
@@ -172,9 +200,12 @@ static __always_inline int parse_ip6hdr(struct cursor *c, void *end, struct ipv6
 
 /*
  * UDP: returns the payload length taken from the UDP header, which must be
- * at least 8 and must not claim more bytes than the frame holds.
+ * at least 8.  *beyond is set when that length runs past the first buffer:
+ * the caller checks it against the whole frame (multi-buffer XDP), since
+ * only it can ask for the frame's full length.
  */
-static __always_inline int parse_udphdr(struct cursor *c, void *end, struct udphdr **out)
+static __always_inline int parse_udphdr(struct cursor *c, void *end, struct udphdr **out,
+					int *beyond)
 {
 	struct udphdr *h = c->pos;
 	int len;
@@ -184,8 +215,7 @@ static __always_inline int parse_udphdr(struct cursor *c, void *end, struct udph
 	len = bpf_ntohs(h->len);
 	if (len < (int)sizeof(*h))
 		return -1;
-	if (c->pos + len > end)
-		return -1;
+	*beyond = c->pos + len > end;
 	c->pos = h + 1;
 	*out = h;
 	return len - sizeof(*h);

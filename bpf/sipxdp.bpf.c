@@ -190,7 +190,7 @@ static __always_inline void send_sip(struct xdp_md *ctx, struct sipxdp_health *h
 				     __u8 family, __u8 l4_proto, __u8 flags)
 {
 	struct sipxdp_meta m = {};
-	__u64 len = end - data;
+	__u64 len = bpf_xdp_get_buff_len(ctx);
 
 	m.ts_ns = now_ns(ctx);
 	m.ifindex = ctx->ingress_ifindex;
@@ -348,7 +348,12 @@ static __always_inline void tcp_segment(struct xdp_md *ctx, struct sipxdp_health
 	}
 }
 
-SEC("xdp")
+/*
+ * xdp.frags: the program also runs on multi-buffer frames (jumbo MTUs, large
+ * offline frames).  Headers are always in the first buffer; a SIP frame is
+ * copied whole, fragments included, by the perf output helper.
+ */
+SEC("xdp.frags")
 int sipxdp_xdp(struct xdp_md *ctx)
 {
 	void *data = (void *)(long)ctx->data;
@@ -362,7 +367,7 @@ int sipxdp_xdp(struct xdp_md *ctx)
 	void *l3, *l4;
 	__u32 zero = 0;
 	__u8 family;
-	int proto, len, kind;
+	int proto, len, kind, beyond;
 
 	h = bpf_map_lookup_elem(&health, &zero);
 	if (!h)
@@ -430,8 +435,11 @@ int sipxdp_xdp(struct xdp_md *ctx)
 		return XDP_PASS;
 	}
 
-	len = parse_udphdr(&c, end, &udp);
+	len = parse_udphdr(&c, end, &udp, &beyond);
 	if (len < 0)
+		goto malformed;
+	/* A UDP length past the first buffer is a lie unless the frame has more buffers. */
+	if (beyond && (__u64)(l4 - data) + 8 + len > bpf_xdp_get_buff_len(ctx))
 		goto malformed;
 	sk.sport = udp->source;
 	sk.dport = udp->dest;

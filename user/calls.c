@@ -599,6 +599,15 @@ static void call_end(struct calls *c, struct call *call, enum call_result r, uin
 	call->result = r;
 	call->t_end = t;
 	call->finalize_at = (t > c->now ? t : c->now) + c->cfg.grace_ns;
+	/*
+	 * A challenge (401/407) is usually answered by a new INVITE in the same
+	 * call once the user agent has credentials, which a person may have to
+	 * type (a minute is common): the call waits as long as an unanswered
+	 * INVITE would before it is written off.
+	 */
+	if ((call->final_status == 401 || call->final_status == 407) &&
+	    call->finalize_at < t + c->cfg.setup_timeout_ns)
+		call->finalize_at = t + c->cfg.setup_timeout_ns;
 	pr_debug("call %s ended: %s (%d)\n", call->call_id, call_result_name(r), call->final_status);
 }
 
@@ -894,7 +903,8 @@ static void call_check_timeouts(struct calls *c, struct call *call)
 		return;
 	last = call_last_activity(call);
 	if (!call->t_answer) {
-		if (call->t_invite + c->cfg.setup_timeout_ns < c->now)
+		/* Like RFC 3261 Timer C: every provisional answer restarts the wait. */
+		if (call->t_last_sip + c->cfg.setup_timeout_ns < c->now)
 			call_end(c, call, RESULT_TIMED_OUT, last);
 	} else if (last + c->cfg.rtp_timeout_ns < c->now) {
 		call_end(c, call, RESULT_TIMED_OUT, last);

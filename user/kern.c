@@ -144,7 +144,7 @@ int kern_poll(struct kern *k, int timeout_ms)
 
 int kern_run_frame(struct kern *k, const uint8_t *frame, uint32_t len, uint64_t ts_ns)
 {
-	uint8_t buf[sizeof(struct sipxdp_xdp_meta) + 65536];
+	static uint8_t buf[sizeof(struct sipxdp_xdp_meta) + KERN_FRAME_MAX];
 	struct xdp_md ctx = {
 		.data = sizeof(struct sipxdp_xdp_meta),
 		.data_end = sizeof(struct sipxdp_xdp_meta) + len,
@@ -158,8 +158,7 @@ int kern_run_frame(struct kern *k, const uint8_t *frame, uint32_t len, uint64_t 
 	);
 	int err;
 
-	/* The kernel copies test data into one page with XDP headroom and tailroom. */
-	if (len > 3500)
+	if (len > KERN_FRAME_MAX)
 		return -EMSGSIZE;
 	memcpy(buf, &ts_ns, sizeof(ts_ns));
 	memcpy(buf + sizeof(struct sipxdp_xdp_meta), frame, len);

@@ -11,6 +11,8 @@ struct sipxdp_bpf;
 struct perf_buffer;
 
 #define KERN_MAX_LINKS 16
+/* Largest frame replayed offline: beyond a page, the kernel hands a frags-aware program a multi-buffer frame. */
+#define KERN_FRAME_MAX 65535
 
 struct kern_opts {
 	uint16_t sip_ports[SIPXDP_MAX_SIP_PORTS];	/* host order */

@@ -108,7 +108,7 @@ static const struct optdesc {
 	{ { "grace", required_argument, NULL, OPT_GRACE }, "SECONDS",
 	  "keep a call's media endpoints this long after it ends (default 2)" },
 	{ { "setup-timeout", required_argument, NULL, OPT_SETUP_TIMEOUT }, "SECONDS",
-	  "an INVITE with no final answer for this long ends as timed_out (default 180)" },
+	  "an INVITE with no final answer and no SIP for this long ends as timed_out (default 180)" },
 	{ { "rtp-timeout", required_argument, NULL, OPT_RTP_TIMEOUT }, "SECONDS",
 	  "an answered call with no SIP or RTP for this long ends as timed_out (default 300)" },
 	{ { "max-duration", required_argument, NULL, OPT_MAX_DURATION }, "SECONDS",

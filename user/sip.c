@@ -245,11 +245,20 @@ static bool find_param(const char *q, const char *e, const char *name, struct si
 	}
 }
 
-/* First `stop` outside a quoted string, or e; NULL when a quote is left open. */
+/*
+ * First `stop` outside a quoted string, or e; NULL when a quote is left open.
+ * A backslash outside quotes is not SIP grammar, but user agents send
+ * display names like \"arik\" and their peers take them: it escapes the next
+ * character here too, so such a message is still read.
+ */
 static const char *scan_unquoted(const char *q, const char *e, char stop)
 {
-	while (q && q < e && *q != stop)
-		q = *q == '"' ? skip_quoted(q, e) : q + 1;
+	while (q && q < e && *q != stop) {
+		if (*q == '\\' && q + 1 < e)
+			q += 2;
+		else
+			q = *q == '"' ? skip_quoted(q, e) : q + 1;
+	}
 	return q;
 }
 

@@ -31,7 +31,7 @@ static const char *cur;
 static struct {
 	int n;
 	struct sipxdp_meta m;
-	uint8_t data[2048];
+	uint8_t data[16384];
 } ev;
 
 #define CHECK(cond, ...) do {						\
@@ -50,7 +50,7 @@ static void on_sample(void *ctx, int cpu, void *data, __u32 size)
 	(void)ctx;
 	(void)cpu;
 	ev.n++;
-	if (size >= sizeof(ev.m)) {
+	if (size >= sizeof(ev.m) && size - sizeof(ev.m) <= sizeof(ev.data)) {
 		memcpy(&ev.m, data, sizeof(ev.m));
 		memcpy(ev.data, (uint8_t *)data + sizeof(ev.m),
 		       size - sizeof(ev.m) < sizeof(ev.data) ? size - sizeof(ev.m) : sizeof(ev.data));
@@ -488,6 +488,54 @@ static void test_tcp(void)
 	      (unsigned long long)(h1.malformed - h0.malformed));
 }
 
+static void test_pppoe(void)
+{
+	static const char sip[] = "OPTIONS sip:a@b SIP/2.0\r\nCall-ID: pppoe\r\n\r\n";
+	struct flow fl = { 4, "10.0.0.1", "10.0.0.2", 5060, 5060, 0 };
+	uint8_t hdr[8] = { 0x11, 0x00, 0x00, 0x01, 0, 0, 0x00, 0x21 };	/* session 1, PPP IPv4 */
+	struct frame f;
+
+	cur = "pppoe session";
+	frame_udp(&f, &fl, sip, sizeof(sip) - 1);
+	memmove(f.b + 22, f.b + 14, f.len - 14);
+	put16(hdr + 4, f.len - 14 + 2);
+	memcpy(f.b + 14, hdr, 8);
+	put16(f.b + 12, 0x8864);
+	f.len += 8;
+	ev.n = 0;
+	run(&f, 1000);
+	CHECK(ev.n == 1 && ev.m.l3_off == 22 && ev.m.payload_off == f.payload + 8,
+	      "SIP behind PPPoE handed up (%d events, l3 %u)", ev.n, ev.m.l3_off);
+}
+
+/* A jumbo frame (multi-buffer XDP): SIP is copied whole, fragments of the buffer included. */
+static void test_big_frame(void)
+{
+	static uint8_t in[8 + 9000];
+	struct flow fl = { 4, "10.0.0.1", "10.0.0.2", 5060, 5060, 0 };
+	struct xdp_md ctx = { .data = 8, .data_end = 8 + 9000 };
+	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = in, .data_size_in = sizeof(in),
+		    .ctx_in = &ctx, .ctx_size_in = sizeof(ctx), .repeat = 1);
+	struct frame f;
+	int err;
+
+	cur = "jumbo SIP frame";
+	frame_udp(&f, &fl, "MESSAGE sip:a@b SIP/2.0\r\n", 25);
+	memcpy(in + 8, f.b, f.len);
+	memset(in + 8 + f.len, 'x', 9000 - f.len);
+	in[sizeof(in) - 1] = '!';
+	put16(in + 8 + f.l3 + 2, 9000 - 14);
+	put16(in + 8 + f.l4 + 4, 9000 - f.l4);
+	in[8 + f.l3 + 10] = in[8 + f.l3 + 11] = 0;	/* checksum is not checked */
+	ev.n = 0;
+	err = bpf_prog_test_run_opts(bpf_program__fd(skel->progs.sipxdp_xdp), &o);
+	perf_buffer__consume(pb);
+	CHECK(!err && o.retval == XDP_PASS, "test run: %s, verdict %u", strerror(errno), o.retval);
+	CHECK(ev.n == 1 && ev.m.pkt_len == 9000 && ev.m.cap_len == 9000 &&
+	      ev.data[8999] == '!' && ev.data[f.payload] == 'M',
+	      "%d events, pkt_len %u cap_len %u", ev.n, ev.m.pkt_len, ev.m.cap_len);
+}
+
 /* A full stream map: the packet passes, the refusal is counted, nothing else changes. */
 static void test_stream_map_full(void)
 {
@@ -617,6 +665,8 @@ int main(void)
 	test_ipv6_extensions();
 	test_fragments();
 	test_tcp();
+	test_pppoe();
+	test_big_frame();
 	test_stream_map_full();
 
 	perf_buffer__free(pb);
