@@ -370,7 +370,9 @@ static void call_learn_sdp(struct calls *c, struct call *call, const struct sip_
 		call_add_ep(c, call, &key, m, side, dir);
 		n++;
 	}
-	call->on_hold = hold;
+	/* On hold while either side's newest SDP holds (the answer's recvonly does not undo the offer's sendonly). */
+	call->held_by[side] = hold;
+	call->on_hold = call->held_by[SIDE_CALLER] || call->held_by[SIDE_CALLEE] || call->held_by[SIDE_UNKNOWN];
 }
 
 /* --- streams --------------------------------------------------------- */
@@ -684,7 +686,10 @@ static bool call_evict_one(struct calls *c)
 	if (!victim)
 		return false;
 	if (victim->state != CALL_ENDED) {
-		pr_warn("call table full (%u calls): evicting %s\n", c->cfg.max_calls, victim->call_id);
+		/* Once in the log, then only in sipxdp_calls_total{result="evicted"}: a full table under load would flood it. */
+		if (!c->st.calls_total[RESULT_EVICTED])
+			pr_warn("call table full (%u calls): evicting the least recently active (%s); see --max-calls\n",
+				c->cfg.max_calls, victim->call_id);
 		call_end(c, victim, RESULT_EVICTED, c->now);
 	}
 	call_finalize(c, victim);

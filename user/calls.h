@@ -71,6 +71,7 @@ struct call {
 	int final_status;
 	bool cancel_seen;
 	bool on_hold;				/* newest SDP: sendonly, inactive or 0.0.0.0 */
+	bool held_by[3];			/* by enum call_side */
 	uint8_t hangup;				/* enum call_side that sent BYE */
 	unsigned int reinvites;
 	uint32_t invite_cseq;			/* highest CSeq of an INVITE */

@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# test_call_features.sh - call features through the whole agent, offline:
+# re-INVITE with new media, hold, early media and post-dial delay, forked
+# answers, SDP inside multipart bodies, a 407 challenge retried 40 s later,
+# who hung up, and eviction from a full call table.  Captures are written
+# by gen_features.py (scapy).
+set -uo pipefail
+HERE=$(cd "$(dirname "$0")" && pwd)
+REPO=$(cd "$HERE/../.." && pwd)
+SIPXDP=${SIPXDP:-$REPO/build/sipxdp}
+
+[ "$(id -u)" -eq 0 ] || { echo "SKIP: needs root for BPF_PROG_TEST_RUN"; exit 77; }
+command -v jq >/dev/null || { echo "SKIP: jq missing (make deps)"; exit 77; }
+/usr/bin/python3 -c 'import scapy' 2>/dev/null || { echo "SKIP: python3-scapy missing"; exit 77; }
+
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
+pass=0 fail=0
+check() {
+	local d=$1; shift
+	if "$@"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: $d"; fi
+}
+# field CALL_ID JQ-EXPR: one value from that call's record
+field() { jq -c --arg id "$1" "select(.call_id == \$id) | $2" "$out/calls.json"; }
+is() { [ "$(field "$1" "$2")" = "$3" ] || { echo "  $1 $2 = $(field "$1" "$2"), want $3"; return 1; }; }
+
+/usr/bin/python3 "$HERE/gen_features.py" features "$out/f.pcap" || { echo "FAIL: generate"; exit 1; }
+"$SIPXDP" --read "$out/f.pcap" --calls-json "$out/calls.json" --textfile "$out/m.prom" 2>"$out/err"
+check "sipxdp --read exits 0" test $? -eq 0
+
+check "every call completed" is reinvite@test '.state' '"completed"'
+check "re-INVITE counted" is reinvite@test '.reinvites' 1
+check "media before and after the re-INVITE" is reinvite@test '[.streams[] | "\(.src) \(.packets)"] | sort' \
+	'["192.0.2.10:30010 20","192.0.2.10:30012 20"]'
+check "callee hung up" is reinvite@test '.hangup_by' '"callee"'
+check "caller hung up" is early@test '.hangup_by' '"caller"'
+check "sendonly re-INVITE puts the call on hold" is hold@test '.on_hold' true
+check "not on hold otherwise" is early@test '.on_hold' false
+check "post-dial delay from the 183" is early@test '.post_dial_delay_ms' 250
+check "early media and media counted in one stream" is early@test '[.streams[].packets]' '[20]'
+check "second fork's answer counted" is fork@test '.forked_answers' 1
+check "post-dial delay from the first 180" is fork@test '.post_dial_delay_ms' 10
+check "SDP read from the multipart body" is multipart@test '[.streams[] | "\(.src)>\(.dst) \(.codec)"]' \
+	'["192.0.2.20:40050>192.0.2.10:30050 PCMA/8000"]'
+check "407 then retry: one record, answered" is auth@test '"\(.state) \(.final_status)"' '"completed 200"'
+check "retried call's RTP counted" is auth@test '[.streams[].packets]' '[25]'
+check "one record per call" test "$(jq -s 'group_by(.call_id) | map(length) | max' "$out/calls.json")" = 1
+check "INVITE retry counted" grep -qx 'sipxdp_invite_retries_total 1' "$out/m.prom"
+
+/usr/bin/python3 "$HERE/gen_features.py" evict "$out/e.pcap" || { echo "FAIL: generate"; exit 1; }
+rm -f "$out/calls.json"
+"$SIPXDP" --read "$out/e.pcap" --calls-json "$out/calls.json" --textfile "$out/m.prom" --max-calls 2 2>"$out/err"
+check "sipxdp --read --max-calls 2 exits 0" test $? -eq 0
+check "least recently active call evicted" is evict0@test '.state' '"evicted"'
+check "the others still active" test "$(jq -r -s '[.[] | select(.state == "active")] | length' "$out/calls.json")" = 2
+check "eviction counted" grep -qx 'sipxdp_calls_total{result="evicted"} 1' "$out/m.prom"
+check "eviction logged once" test "$(grep -c 'call table full' "$out/err")" = 1
+
+echo "call features: $pass passed, $fail failed"
+[ $fail -eq 0 ]
