@@ -7,24 +7,29 @@
  * only, no division, no loops, no helper calls: the verifier forbids calls
  * while a bpf_spin_lock is held and this sits on the per-packet path.
  *
- * What follows RFC 3550 and where it follows tshark instead:
+ * What follows RFC 3550 and where it follows tshark 4.0 (the analysis
+ * operators compare us with) instead:
  *  - received counts every packet (duplicates too), so lost = expected -
  *    received goes negative on duplication, as RFC 3550 A.3 and tshark do.
  *  - extended highest sequence number: serial-number arithmetic on 16 bits
  *    (a step of less than 2^15 forward is "newer", with wrap counted in
- *    cycles).  Probation and restart after a large jump are not done yet.
+ *    cycles).  Probation and restart after a large jump are not done.
  *  - duplicates are told from late packets with a 64-packet window behind
  *    the highest sequence number; older late packets count as out of order.
- *  - jitter is RFC 3550 A.8 with D taken between this packet and the last
- *    packet that was in timestamp order, as tshark's RTP analysis does; a
- *    payload type without a known clock (telephone-event, unknown dynamic
- *    types) does not update it.
- *  - max delta, max jitter and the mean include only "regular" packets as
+ *  - jitter is RFC 3550 A.8, J += (|D| - J) / 16, with D taken as tshark 4.0
+ *    does: arrival gap to the previous packet, whatever its payload type,
+ *    minus the RTP timestamp gap to the previous packet whose payload type
+ *    has a known clock.  Packets without a clock (telephone-event, unknown
+ *    dynamic types) do not update J.
+ *  - max delta, max jitter and the mean take only "regular" packets as
  *    tshark defines them: not the first, no marker bit, not comfort noise
- *    (PT 13 or 19) nor right after it, and in timestamp order.  The mean is
- *    the plain average over those packets; tshark weights it by all packets
- *    seen, which is the same number when every packet after the first is
- *    regular.
+ *    (PT 13 or 19) nor right after it, timestamp not behind the previous
+ *    packet's.  The mean is tshark's running mean, which divides by all
+ *    packets seen so far: every packet that does not enter it still dilutes
+ *    it.  mean_acc_q4 holds mean * (packets - 1): a regular packet adds its
+ *    J, any other packet after the second scales it by n / (n - 1) (one
+ *    division, only for irregular packets), and the mean is read as
+ *    mean_acc_q4 / (packets - 1).
  */
 #ifndef SIPXDP_RTP_STATS_H
 #define SIPXDP_RTP_STATS_H
@@ -79,7 +84,7 @@ static __always_inline void rtp_stream_init(struct stream_state *s,
 	s->pt = p->pt & (SIPXDP_NR_PT - 1);
 	s->clock_code = s->clock_code_pt[s->pt];
 	s->seen_window = 1;
-	s->ref_ns = p->now_ns;
+	s->prev_ts = p->ts;
 	s->ref_ts = p->ts;
 }
 
@@ -112,12 +117,12 @@ static __always_inline void rtp_seq_update(struct stream_state *s, __u16 seq)
 static __always_inline void rtp_stream_update(struct stream_state *s,
 					      const struct rtp_sample *p)
 {
+	__u64 before = s->packets;		/* tshark's total_nr at this packet */
 	__u8 prev_pt = s->pt;
 	__u8 pt = p->pt & (SIPXDP_NR_PT - 1);
 	__u8 code = s->clock_code_pt[pt];
-	__s32 ts_diff = (__s32)(p->ts - s->ref_ts);
-	__s64 delta_ns = (__s64)(p->now_ns - s->ref_ns);
-	int in_order = ts_diff >= 0;
+	__s64 delta_ns = (__s64)(p->now_ns - s->last_ns);
+	int wrong_ts = (__s32)(p->ts - s->prev_ts) < 0;
 	int regular;
 
 	s->packets++;
@@ -126,30 +131,29 @@ static __always_inline void rtp_stream_update(struct stream_state *s,
 	rtp_seq_update(s, p->seq);
 	s->pt = pt;
 	s->clock_code = code;
+	s->prev_ts = p->ts;
 
 	if (code != CLK_NONE) {
-		__u64 ticks = in_order ? (__u64)ts_diff : (__u64)(-(__s64)ts_diff);
-		__s64 nominal_ns = (__s64)rtp_ticks_to_ns(ticks, code);
-		__s64 d = delta_ns - (in_order ? nominal_ns : -nominal_ns);
+		__s32 ticks = (__s32)(p->ts - s->ref_ts);
+		__u64 nominal = rtp_ticks_to_ns(ticks < 0 ? -(__s64)ticks : ticks, code);
+		__s64 d = delta_ns - (ticks < 0 ? -(__s64)nominal : (__s64)nominal);
 		__u64 dabs = d < 0 ? (__u64)-d : (__u64)d;
 
 		s->jitter_q4 += dabs - ((s->jitter_q4 + 8) >> 4);
+		s->ref_ts = p->ts;
 	}
 
-	regular = in_order && !p->marker && !rtp_pt_is_cn(pt) && !rtp_pt_is_cn(prev_pt);
-	if (regular) {
-		if (delta_ns > 0 && (__u64)delta_ns > s->max_delta_ns)
-			s->max_delta_ns = delta_ns;
-		if (code != CLK_NONE) {
-			if (s->jitter_q4 > s->max_jitter_q4)
-				s->max_jitter_q4 = s->jitter_q4;
-			s->sum_jitter_q4 += s->jitter_q4;
-			s->jitter_n++;
-		}
-	}
-	if (in_order) {
-		s->ref_ns = p->now_ns;
-		s->ref_ts = p->ts;
+	regular = !wrong_ts && !p->marker && !rtp_pt_is_cn(pt) && !rtp_pt_is_cn(prev_pt);
+	if (regular && delta_ns > 0 && (__u64)delta_ns > s->max_delta_ns)
+		s->max_delta_ns = delta_ns;
+	if (regular && code != CLK_NONE) {
+		if (s->jitter_q4 > s->max_jitter_q4)
+			s->max_jitter_q4 = s->jitter_q4;
+		s->mean_acc_q4 += s->jitter_q4;
+		s->jitter_n++;
+	} else if (before > 1) {
+		/* The mean stays, the count grows: mean * (n - 1) becomes mean * n. */
+		s->mean_acc_q4 += s->mean_acc_q4 / (before - 1);
 	}
 }
 
@@ -167,6 +171,12 @@ static inline __s64 rtp_expected(const struct stream_state *s)
 static inline __s64 rtp_lost(const struct stream_state *s)
 {
 	return rtp_expected(s) - (__s64)s->packets;
+}
+
+/* Mean jitter, ns << 4, as tshark's running mean. */
+static inline __u64 rtp_mean_jitter_q4(const struct stream_state *s)
+{
+	return s->packets > 1 ? s->mean_acc_q4 / (s->packets - 1) : 0;
 }
 
 #endif /* SIPXDP_RTP_STATS_H */

@@ -99,13 +99,14 @@ struct stream_state {
 	__u64 seen_window;		/* bit k: max_seq - k was received */
 	__u64 duplicates;
 
-	/* RFC 3550 A.8 jitter, over packets in timestamp order */
-	__u64 ref_ns;			/* arrival of last in-order packet */
-	__u32 ref_ts;			/* its RTP timestamp */
-	__u32 jitter_n;			/* packets that entered mean/max */
+	/* RFC 3550 A.8 jitter, as tshark 4.0 computes it (include/rtp_stats.h) */
+	__u32 prev_ts;			/* RTP timestamp of the newest packet */
+	__u32 ref_ts;			/* ... of the newest packet with a known clock */
+	__u32 jitter_n;			/* packets that entered max and mean */
+	__u32 pad2;
 	__u64 jitter_q4;		/* current J, ns << 4 */
 	__u64 max_jitter_q4;
-	__u64 sum_jitter_q4;		/* for the mean over jitter_n */
+	__u64 mean_acc_q4;		/* mean jitter * (packets - 1), see rtp_stream_update() */
 	__u64 max_delta_ns;		/* largest gap between regular packets */
 
 	__u8 clock_code_pt[SIPXDP_NR_PT]; /* copied from the endpoint */

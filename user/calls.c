@@ -541,7 +541,7 @@ static json_t *stream_json(const struct calls *c, const struct stream_rec *s)
 		"out_of_order", (json_int_t)st->out_of_order,
 		"jitter_ms", json_ms(stream_jitter_ms(st->jitter_q4)),
 		"max_jitter_ms", json_ms(stream_jitter_ms(st->max_jitter_q4)),
-		"mean_jitter_ms", json_ms(st->jitter_n ? stream_jitter_ms(st->sum_jitter_q4 / st->jitter_n) : 0.0),
+		"mean_jitter_ms", json_ms(stream_jitter_ms(rtp_mean_jitter_q4(st))),
 		"max_delta_ms", json_ms((double)st->max_delta_ns / 1e6),
 		"first_seen", unix_time(c, st->first_ns),
 		"last_seen", unix_time(c, st->last_ns));
