@@ -66,7 +66,7 @@ $(BUILD)/sipxdp: $(BUILD)/user/main.o $(USER_OBJS)
 	$(Q)$(CC) $(CFLAGS) $(SIPXDP_CFLAGS) $^ $(LDLIBS) -o $@
 
 # Modules that parse untrusted bytes and need neither libbpf nor the kernel.
-PARSER_SRCS := user/sip.c user/sdp.c user/codec.c user/ipfrag.c user/tcpsip.c
+PARSER_SRCS := user/sip.c user/sdp.c user/codec.c user/ipfrag.c user/tcpsip.c user/rtcp.c user/emodel.c
 
 # Unit tests link only the module they test (test_foo.c tests user/foo.c)
 # plus what it needs; sanitizers on, since they parse hostile bytes.

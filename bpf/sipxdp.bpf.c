@@ -83,6 +83,29 @@ struct {
 } sip_frags SEC(".maps");
 
 /*
+ * RTP that arrives before user space has learned its endpoint from the SDP
+ * (RTP can follow the 200 OK by a millisecond; parsing it takes longer).
+ * The first packets of such a stream are counted here, keyed by their
+ * destination; when the endpoint is learned, the first packet that finds
+ * it starts the stream from this record, so no packet is missed.  Only
+ * RTP-looking packets between even-numbered high ports (RTP's convention)
+ * are held.  A hash, not an LRU (an LRU map cannot hold a bpf_spin_lock:
+ * "map 'pending' has to have BTF in order to use bpf_spin_lock", kernel 6.18);
+ * user space removes records nobody claimed within a few seconds.
+ */
+struct pending_rtp {
+	struct stream_key key;
+	struct stream_state st;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1024);
+	__type(key, struct endpoint_key);
+	__type(value, struct pending_rtp);
+} pending SEC(".maps");
+
+/*
  * Room to build a new stream's value: 248 bytes do not fit the BPF stack
  * beside the rest.  Declared by size, not type: a per-CPU map may not hold
  * a bpf_spin_lock, and this copy is never locked.
@@ -95,12 +118,38 @@ struct {
 } scratch SEC(".maps");
 
 struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, sizeof(struct pending_rtp));
+} pending_scratch SEC(".maps");
+
+struct {
 	__uint(type, BPF_MAP_TYPE_PERF_EVENT_ARRAY);
 	__uint(key_size, sizeof(__u32));
 	__uint(value_size, sizeof(__u32));
 } sip_events SEC(".maps");
 
 #define RTP_HDR_LEN 12
+
+/*
+ * The hook a packet came through: XDP on ingress, or TC on egress (--egress,
+ * traffic the gateway itself sends, which XDP never sees).  Both run the
+ * same code; `tc` is a constant in each entry point, so each program keeps
+ * only its own branch.
+ */
+struct hook {
+	void *ctx;
+	int tc;
+};
+
+static const __u8 zero_codes[SIPXDP_NR_PT];
+
+/* Where a frame's headers are, for handing it up. */
+struct frame_ref {
+	void *data, *end, *l3, *l4;
+	__u8 family;
+};
 
 static __always_inline int is_sip_port(__u16 sport, __u16 dport)
 {
@@ -135,9 +184,10 @@ static __always_inline int media_port(__u16 port_be)
 	return (media_ports[p >> 6] >> (p & 63)) & 1;
 }
 
-static __always_inline __u64 now_ns(struct xdp_md *ctx)
+static __always_inline __u64 now_ns(const struct hook *hk)
 {
-	if (clock_source == SIPXDP_CLOCK_META) {
+	if (!hk->tc && clock_source == SIPXDP_CLOCK_META) {
+		struct xdp_md *ctx = hk->ctx;
 		void *data = (void *)(long)ctx->data;
 		struct sipxdp_xdp_meta *m = (void *)(long)ctx->data_meta;
 
@@ -145,6 +195,21 @@ static __always_inline __u64 now_ns(struct xdp_md *ctx)
 			return m->ts_ns;
 	}
 	return bpf_ktime_get_ns();
+}
+
+/* Length of the whole frame, all buffers of it. */
+static __always_inline __u64 frame_len(const struct hook *hk)
+{
+	if (hk->tc)
+		return ((struct __sk_buff *)hk->ctx)->len;
+	return bpf_xdp_get_buff_len(hk->ctx);
+}
+
+static __always_inline __u32 hook_ifindex(const struct hook *hk)
+{
+	if (hk->tc)
+		return ((struct __sk_buff *)hk->ctx)->ifindex;
+	return ((struct xdp_md *)hk->ctx)->ingress_ifindex;
 }
 
 static __always_inline void addr_v4(struct sipxdp_addr *a, __be32 ip)
@@ -156,9 +221,9 @@ static __always_inline void addr_v4(struct sipxdp_addr *a, __be32 ip)
 
 /*
  * Is this UDP payload an RTP packet?  Version 2, the CSRC list and the
- * header extension inside the payload, and not RTCP (packet types 200-204
- * read as RTP would be marker + PT 72-76, which RFC 5761 reserves for that
- * reason).  Returns 1 for RTP, 2 for RTCP-looking, 0 otherwise.
+ * header extension inside the payload, and not RTCP (packet types 192-223
+ * read as RTP would be marker + PT 64-95, which RFC 5761 keeps clear for
+ * that reason).  Returns 1 for RTP, 2 for RTCP-looking, 0 otherwise.
  */
 static __always_inline int rtp_classify(__u8 *p, void *end, int len)
 {
@@ -170,7 +235,7 @@ static __always_inline int rtp_classify(__u8 *p, void *end, int len)
 	if ((p[0] >> 6) != 2)
 		return 0;
 	pt = p[1] & 0x7f;
-	if (pt >= 72 && pt <= 76)
+	if (pt >= 64 && pt <= 95)	/* RTCP packet types 192-223 (RFC 5761 4) */
 		return 2;
 	cc = p[0] & 0x0f;
 	hlen = RTP_HDR_LEN + cc * 4;
@@ -185,15 +250,24 @@ static __always_inline int rtp_classify(__u8 *p, void *end, int len)
 	return hlen <= len;
 }
 
-static __always_inline void send_sip(struct xdp_md *ctx, struct sipxdp_health *h,
+static __always_inline void rtp_sample_of(struct rtp_sample *smp, const __u8 *rtp, int len)
+{
+	smp->seq = (__u16)rtp[2] << 8 | rtp[3];
+	smp->ts = (__u32)rtp[4] << 24 | (__u32)rtp[5] << 16 | (__u32)rtp[6] << 8 | rtp[7];
+	smp->pt = rtp[1] & 0x7f;
+	smp->marker = rtp[1] >> 7;
+	smp->bytes = len;
+}
+
+static __always_inline void send_sip(const struct hook *hk, struct sipxdp_health *h,
 				     void *data, void *end, void *l3, void *l4, void *payload,
 				     __u8 family, __u8 l4_proto, __u8 flags)
 {
 	struct sipxdp_meta m = {};
-	__u64 len = bpf_xdp_get_buff_len(ctx);
+	__u64 len = frame_len(hk);
 
-	m.ts_ns = now_ns(ctx);
-	m.ifindex = ctx->ingress_ifindex;
+	m.ts_ns = now_ns(hk);
+	m.ifindex = hook_ifindex(hk);
 	m.pkt_len = len;
 	m.cap_len = len;
 	m.l3_off = l3 - data;
@@ -204,15 +278,111 @@ static __always_inline void send_sip(struct xdp_md *ctx, struct sipxdp_health *h
 	m.flags = flags;
 	m.clock = clock_source;
 	/* The upper 32 bits of flags ask the kernel to append cap frame bytes. */
-	if (bpf_perf_event_output(ctx, &sip_events, (len << 32) | BPF_F_CURRENT_CPU,
+	if (bpf_perf_event_output(hk->ctx, &sip_events, (len << 32) | BPF_F_CURRENT_CPU,
 				  &m, sizeof(m)))
 		h->perf_fail++;
-	else
+	else if (!(flags & (SIPXDP_META_F_RTCP | SIPXDP_META_F_DTMF)))
 		h->sip++;
 }
 
-static __always_inline void count_rtp(struct xdp_md *ctx, struct sipxdp_health *h,
-				      struct stream_key *sk, __u8 *rtp, int len)
+static __always_inline void send_up(const struct hook *hk, struct sipxdp_health *h,
+				    const struct frame_ref *f, void *payload, __u8 l4_proto, __u8 flags)
+{
+	send_sip(hk, h, f->data, f->end, f->l3, f->l4, payload, f->family, l4_proto, flags);
+}
+
+/*
+ * The end packet of an RFC 4733 event (a DTMF digit) goes up, a few per
+ * digit: the agent reports digits and durations per call.  Only RTP with
+ * the plain 12-byte header is read for events.
+ */
+static __always_inline void dtmf_event(const struct hook *hk, struct sipxdp_health *h,
+				       __u8 *rtp, int len, const struct frame_ref *frame)
+{
+	if (len < RTP_HDR_LEN + 4 || (rtp[0] & 0x1f) || (void *)(rtp + RTP_HDR_LEN + 4) > frame->end)
+		return;
+	if (!(rtp[RTP_HDR_LEN + 1] & 0x80))	/* E bit: the event ended */
+		return;
+	h->dtmf_events++;
+	send_up(hk, h, frame, rtp, IPPROTO_UDP, SIPXDP_META_F_DTMF);
+}
+
+/* Keys are 40 bytes, 8-aligned: five word compares (clang leaves memcmp as a call). */
+static __always_inline int stream_key_eq(const struct stream_key *a, const struct stream_key *b)
+{
+	const __u64 *x = (const __u64 *)a, *y = (const __u64 *)b;
+
+	return x[0] == y[0] && x[1] == y[1] && x[2] == y[2] && x[3] == y[3] && x[4] == y[4];
+}
+
+/*
+ * A stream is starting: if its first packets came before its endpoint was
+ * known, continue from the record they left (see `pending`).  The record
+ * is copied under its lock and removed.  Returns 1 when ns was filled.
+ */
+static __always_inline int claim_pending(struct sipxdp_health *h, const struct stream_key *sk,
+					 struct stream_state *ns)
+{
+	struct endpoint_key ek = {};
+	struct pending_rtp *pr;
+
+	ek.addr = sk->dst;
+	ek.port = sk->dport;
+	ek.proto = IPPROTO_UDP;
+	pr = bpf_map_lookup_elem(&pending, &ek);
+	if (!pr || !stream_key_eq(&pr->key, sk))
+		return 0;
+	bpf_spin_lock(&pr->st.lock);
+	__builtin_memcpy((__u8 *)ns + 8, (__u8 *)&pr->st + 8, sizeof(*ns) - 8);
+	bpf_spin_unlock(&pr->st.lock);
+	bpf_map_delete_elem(&pending, &ek);
+	h->pending_claimed++;
+	return 1;
+}
+
+/* RTP between even high ports that no learned endpoint covers (yet): hold it, see `pending`. */
+static __always_inline void hold_pending(const struct hook *hk, struct sipxdp_health *h,
+					 struct stream_key *sk, __u8 *rtp, int len)
+{
+	struct endpoint_key ek = {};
+	struct pending_rtp *pr;
+	struct rtp_sample smp;
+	__u32 zero = 0;
+
+	if ((bpf_ntohs(sk->dport) & 1) || bpf_ntohs(sk->dport) < 1024 || bpf_ntohs(sk->sport) < 1024)
+		return;
+	sk->ssrc = (__u32)rtp[8] << 24 | (__u32)rtp[9] << 16 | (__u32)rtp[10] << 8 | rtp[11];
+	rtp_sample_of(&smp, rtp, len);
+	ek.addr = sk->dst;
+	ek.port = sk->dport;
+	ek.proto = IPPROTO_UDP;
+	pr = bpf_map_lookup_elem(&pending, &ek);
+	if (pr) {
+		/* One stream per destination is enough to bridge the learning delay. */
+		if (!stream_key_eq(&pr->key, sk))
+			return;
+		smp.now_ns = now_ns(hk);
+		bpf_spin_lock(&pr->st.lock);
+		rtp_stream_update(&pr->st, &smp);
+		bpf_spin_unlock(&pr->st.lock);
+		h->pending++;
+		return;
+	}
+	pr = bpf_map_lookup_elem(&pending_scratch, &zero);
+	if (!pr)
+		return;
+	__builtin_memset(pr, 0, sizeof(*pr));
+	pr->key = *sk;
+	smp.now_ns = now_ns(hk);
+	/* Clocks are not known before the SDP: none here, so the held packets add no jitter. */
+	rtp_stream_init(&pr->st, &smp, zero_codes);
+	if (!bpf_map_update_elem(&pending, &ek, pr, BPF_NOEXIST))
+		h->pending++;
+}
+
+static __always_inline void count_rtp(const struct hook *hk, struct sipxdp_health *h,
+				      struct stream_key *sk, __u8 *rtp, int len,
+				      const struct frame_ref *frame)
 {
 	struct endpoint_key ek = {};
 	struct endpoint_info *ep;
@@ -221,21 +391,19 @@ static __always_inline void count_rtp(struct xdp_md *ctx, struct sipxdp_health *
 	__u32 flags, zero = 0;
 	long err;
 
-	smp.seq = (__u16)rtp[2] << 8 | rtp[3];
-	smp.ts = (__u32)rtp[4] << 24 | (__u32)rtp[5] << 16 | (__u32)rtp[6] << 8 | rtp[7];
 	sk->ssrc = (__u32)rtp[8] << 24 | (__u32)rtp[9] << 16 | (__u32)rtp[10] << 8 | rtp[11];
-	smp.pt = rtp[1] & 0x7f;
-	smp.marker = rtp[1] >> 7;
-	smp.bytes = len;
+	rtp_sample_of(&smp, rtp, len);
 
 	st = bpf_map_lookup_elem(&streams, sk);
 	if (st) {
 		/* Read the clock only for packets we count, and before the lock: no helper may run under it. */
-		smp.now_ns = now_ns(ctx);
+		smp.now_ns = now_ns(hk);
 		bpf_spin_lock(&st->lock);
 		rtp_stream_update(st, &smp);
 		bpf_spin_unlock(&st->lock);
 		h->rtp++;
+		if (smp.pt == st->event_pt && smp.pt)
+			dtmf_event(hk, h, rtp, len, frame);
 		return;
 	}
 
@@ -253,14 +421,24 @@ static __always_inline void count_rtp(struct xdp_md *ctx, struct sipxdp_health *
 		if (!ep)
 			return;
 	}
+	if (ep->flags & ENDPOINT_F_RTCP) {
+		/* RTP-looking bytes on an RTCP port: not a stream. */
+		h->non_rtp_media++;
+		return;
+	}
 
 	ns = bpf_map_lookup_elem(&scratch, &zero);
 	if (!ns)
 		return;
-	smp.now_ns = now_ns(ctx);
-	__builtin_memset(ns, 0, sizeof(*ns));
-	rtp_stream_init(ns, &smp, ep->clock_code);
+	smp.now_ns = now_ns(hk);
+	if (claim_pending(h, sk, ns)) {
+		rtp_stream_update(ns, &smp);
+	} else {
+		__builtin_memset(ns, 0, sizeof(*ns));
+		rtp_stream_init(ns, &smp, ep->clock_code);
+	}
 	ns->flags = flags;
+	ns->event_pt = ep->event_pt;
 	err = bpf_map_update_elem(&streams, sk, ns, BPF_NOEXIST);
 	if (!err) {
 		h->rtp++;
@@ -280,8 +458,10 @@ static __always_inline void count_rtp(struct xdp_md *ctx, struct sipxdp_health *
 	h->stream_insert_fail++;
 }
 
-/* UDP that is not RTP: count it if it hits a media endpoint. */
-static __always_inline void count_non_rtp(struct sipxdp_health *h, struct stream_key *sk, int rtcp)
+/* UDP that is not RTP: RTCP on a media endpoint goes up, anything else is counted. */
+static __always_inline void count_non_rtp(const struct hook *hk, struct sipxdp_health *h,
+					  struct stream_key *sk, int rtcp, void *payload,
+					  const struct frame_ref *frame)
 {
 	struct endpoint_key ek = {};
 
@@ -294,10 +474,13 @@ static __always_inline void count_non_rtp(struct sipxdp_health *h, struct stream
 		if (!bpf_map_lookup_elem(&endpoints, &ek))
 			return;
 	}
-	if (rtcp)
+	if (rtcp) {
+		/* A report every few seconds per stream: cheap to parse in user space. */
 		h->rtcp++;
-	else
+		send_up(hk, h, frame, payload, IPPROTO_UDP, SIPXDP_META_F_RTCP);
+	} else {
 		h->non_rtp_media++;
+	}
 }
 
 static __always_inline void frag_key_of(struct frag_key *fk, const struct stream_key *sk,
@@ -310,7 +493,7 @@ static __always_inline void frag_key_of(struct frag_key *fk, const struct stream
 }
 
 /* A fragment with no L4 header: handed up if it belongs to a SIP datagram. */
-static __always_inline void later_fragment(struct xdp_md *ctx, struct sipxdp_health *h,
+static __always_inline void later_fragment(const struct hook *hk, struct sipxdp_health *h,
 					   const struct stream_key *sk, const struct frag_info *fi,
 					   int proto, void *data, void *end, void *l3, void *l4,
 					   __u8 family)
@@ -323,10 +506,10 @@ static __always_inline void later_fragment(struct xdp_md *ctx, struct sipxdp_hea
 		return;
 	}
 	h->sip_fragments++;
-	send_sip(ctx, h, data, end, l3, l4, l4, family, proto, SIPXDP_META_F_FRAG);
+	send_sip(hk, h, data, end, l3, l4, l4, family, proto, SIPXDP_META_F_FRAG);
 }
 
-static __always_inline void tcp_segment(struct xdp_md *ctx, struct sipxdp_health *h,
+static __always_inline void tcp_segment(const struct hook *hk, struct sipxdp_health *h,
 					struct cursor *c, void *data, void *end, void *l3,
 					__u8 family)
 {
@@ -339,7 +522,7 @@ static __always_inline void tcp_segment(struct xdp_md *ctx, struct sipxdp_health
 	}
 	if (is_sip_port(th->source, th->dest)) {
 		h->sip_tcp++;
-		send_sip(ctx, h, data, end, l3, l4, c->pos, family, IPPROTO_TCP, 0);
+		send_sip(hk, h, data, end, l3, l4, c->pos, family, IPPROTO_TCP, 0);
 	} else if (is_tls_port(th->source, th->dest)) {
 		/* SIP over TLS cannot be read: count it so that nobody mistakes silence for no calls. */
 		h->tls++;
@@ -348,16 +531,9 @@ static __always_inline void tcp_segment(struct xdp_md *ctx, struct sipxdp_health
 	}
 }
 
-/*
- * xdp.frags: the program also runs on multi-buffer frames (jumbo MTUs, large
- * offline frames).  Headers are always in the first buffer; a SIP frame is
- * copied whole, fragments included, by the perf output helper.
- */
-SEC("xdp.frags")
-int sipxdp_xdp(struct xdp_md *ctx)
+/* Classify one frame: the body of both programs. */
+static __always_inline int observe(const struct hook *hk, void *data, void *end)
 {
-	void *data = (void *)(long)ctx->data;
-	void *end = (void *)(long)ctx->data_end;
 	struct stream_key sk = {};
 	struct frag_info fi = {};
 	struct sipxdp_health *h;
@@ -409,12 +585,12 @@ int sipxdp_xdp(struct xdp_md *ctx)
 	if (fi.kind != FRAG_NONE) {
 		h->ip_fragments++;
 		if (fi.kind == FRAG_LATER) {
-			later_fragment(ctx, h, &sk, &fi, proto, data, end, l3, l4, family);
+			later_fragment(hk, h, &sk, &fi, proto, data, end, l3, l4, family);
 			return XDP_PASS;
 		}
 	}
 	if (proto == IPPROTO_TCP) {
-		tcp_segment(ctx, h, &c, data, end, l3, family);
+		tcp_segment(hk, h, &c, data, end, l3, family);
 		return XDP_PASS;
 	}
 	if (proto != IPPROTO_UDP)
@@ -431,7 +607,7 @@ int sipxdp_xdp(struct xdp_md *ctx)
 		frag_key_of(&fk, &sk, fi.id, proto);
 		bpf_map_update_elem(&sip_frags, &fk, &one, BPF_ANY);
 		h->sip_fragments++;
-		send_sip(ctx, h, data, end, l3, l4, l4, family, IPPROTO_UDP, SIPXDP_META_F_FRAG);
+		send_sip(hk, h, data, end, l3, l4, l4, family, IPPROTO_UDP, SIPXDP_META_F_FRAG);
 		return XDP_PASS;
 	}
 
@@ -439,28 +615,62 @@ int sipxdp_xdp(struct xdp_md *ctx)
 	if (len < 0)
 		goto malformed;
 	/* A UDP length past the first buffer is a lie unless the frame has more buffers. */
-	if (beyond && (__u64)(l4 - data) + 8 + len > bpf_xdp_get_buff_len(ctx))
+	if (beyond && (__u64)(l4 - data) + 8 + len > frame_len(hk))
 		goto malformed;
 	sk.sport = udp->source;
 	sk.dport = udp->dest;
 
 	if (is_sip_port(udp->source, udp->dest)) {
-		send_sip(ctx, h, data, end, l3, l4, c.pos, family, IPPROTO_UDP, 0);
+		send_sip(hk, h, data, end, l3, l4, c.pos, family, IPPROTO_UDP, 0);
 		return XDP_PASS;
 	}
 
-	if (!media_port(udp->dest) && !media_port(udp->source))
-		return XDP_PASS;	/* no learned endpoint uses either port */
 	kind = rtp_classify(c.pos, end, len);
-	if (kind == 1)
-		count_rtp(ctx, h, &sk, c.pos, len);
-	else
-		count_non_rtp(h, &sk, kind == 2);
+	if (!media_port(udp->dest) && !media_port(udp->source)) {
+		/* No learned endpoint uses either port (yet). */
+		if (kind == 1)
+			hold_pending(hk, h, &sk, c.pos, len);
+		return XDP_PASS;
+	}
+	{
+		struct frame_ref frame = { data, end, l3, l4, family };
+
+		if (kind == 1)
+			count_rtp(hk, h, &sk, c.pos, len, &frame);
+		else
+			count_non_rtp(hk, h, &sk, kind == 2, c.pos, &frame);
+	}
 	return XDP_PASS;
 
 malformed:
 	h->malformed++;
 	return XDP_PASS;
+}
+
+/*
+ * xdp.frags: the program also runs on multi-buffer frames (jumbo MTUs, large
+ * offline frames).  Headers are always in the first buffer; a SIP frame is
+ * copied whole, fragments included, by the perf output helper.
+ */
+SEC("xdp.frags")
+int sipxdp_xdp(struct xdp_md *ctx)
+{
+	const struct hook hk = { ctx, 0 };
+
+	return observe(&hk, (void *)(long)ctx->data, (void *)(long)ctx->data_end);
+}
+
+/*
+ * TC egress (--egress): what the gateway sends itself.  The same code and
+ * maps; it observes only, so it always lets the packet go.
+ */
+SEC("tc")
+int sipxdp_tc(struct __sk_buff *skb)
+{
+	const struct hook hk = { skb, 1 };
+
+	observe(&hk, (void *)(long)skb->data, (void *)(long)skb->data_end);
+	return TC_ACT_UNSPEC;
 }
 
 /* The baseline for benchmarks: the cheapest possible XDP program. */

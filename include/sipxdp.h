@@ -52,9 +52,13 @@ _Static_assert(sizeof(struct endpoint_key) == 20, "endpoint_key layout");
  */
 struct endpoint_info {
 	__u8 clock_code[SIPXDP_NR_PT];
-	__u32 flags;		/* reserved (RTCP, early media, ...) */
-	__u32 pad;
+	__u8 event_pt;		/* telephone-event payload type (RFC 4733), 0 if none */
+	__u8 flags;		/* ENDPOINT_F_* */
+	__u16 pad;
+	__u32 pad2;
 };
+
+#define ENDPOINT_F_RTCP	(1U << 0)	/* an RTCP port (port + 1 or a=rtcp), not RTP */
 _Static_assert(sizeof(struct endpoint_info) == 136, "endpoint_info layout");
 
 /*
@@ -103,7 +107,8 @@ struct stream_state {
 	__u32 prev_ts;			/* RTP timestamp of the newest packet */
 	__u32 ref_ts;			/* ... of the newest packet with a known clock */
 	__u32 jitter_n;			/* packets that entered max and mean */
-	__u32 pad2;
+	__u8 event_pt;			/* telephone-event PT, from the endpoint; 0 if none */
+	__u8 pad2[3];
 	__u64 jitter_q4;		/* current J, ns << 4 */
 	__u64 max_jitter_q4;
 	__u64 mean_acc_q4;		/* mean jitter * (packets - 1), see rtp_stream_update() */
@@ -175,7 +180,10 @@ struct sipxdp_health {
 	__u64 tls;		/* TCP segments on SIP-over-TLS ports (unreadable) */
 	__u64 tls_conns;	/* TLS connections opened (SYN) */
 	__u64 ip6_ext_unparsed;	/* IPv6 with more extension headers than we walk */
-	__u64 pad[8];
+	__u64 dtmf_events;	/* RFC 4733 event end packets sent to user space */
+	__u64 pending;		/* RTP packets held for a stream whose endpoint is not known yet */
+	__u64 pending_claimed;	/* streams started from such a held record */
+	__u64 pad[5];
 };
 _Static_assert(sizeof(struct sipxdp_health) == 192, "sipxdp_health layout");
 
@@ -216,6 +224,8 @@ struct sipxdp_meta {
 _Static_assert(sizeof(struct sipxdp_meta) == 40, "sipxdp_meta layout");
 
 #define SIPXDP_META_F_FRAG	(1U << 0)	/* an IP fragment: l4_off is where its payload starts */
+#define SIPXDP_META_F_RTCP	(1U << 1)	/* RTCP on a media endpoint, not SIP */
+#define SIPXDP_META_F_DTMF	(1U << 2)	/* an RFC 4733 event end packet: payload_off is its RTP header */
 
 #define SIPXDP_CLOCK_MONO	0	/* bpf_ktime_get_ns() */
 #define SIPXDP_CLOCK_META	1	/* from XDP metadata: offline replay, Unix ns */

@@ -9,6 +9,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <math.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 #include <jansson.h>
@@ -17,10 +18,13 @@
 #include "codec.h"
 #include "kern.h"
 #include "log.h"
+#include "emodel.h"
+#include "rtcp.h"
 #include "rtp_stats.h"
 #include "sdp.h"
 
 #define NS 1000000000ULL
+#define PENDING_MAX_AGE_NS (5 * NS)
 
 static const char *const result_names[RESULT_NR] = {
 	[RESULT_ACTIVE] = "active", [RESULT_COMPLETED] = "completed", [RESULT_BUSY] = "busy",
@@ -130,9 +134,39 @@ static bool addr_is_unspecified(const struct sipxdp_addr *a)
 }
 
 /* The call's SDP announced this endpoint: take a reference and merge its clocks. */
-static void call_add_ep(struct calls *c, struct call *call, const struct endpoint_key *key,
-			const struct sdp_media *m, enum call_side side, enum sdp_dir dir)
+/* The telephone-event payload type of an m= line (RFC 4733), 0 if it has none. */
+static uint8_t event_pt_of(const struct sdp_media *m)
 {
+	int i;
+
+	for (i = 0; i < m->nrtpmap; i++)
+		if (!strcasecmp(m->rtpmap[i].encoding, "telephone-event"))
+			return m->rtpmap[i].pt;
+	return 0;
+}
+
+/* Live mode: how long from the SIP packet in XDP to its endpoint in the map. */
+static void learn_sample(struct calls *c)
+{
+	struct timespec now;
+	uint64_t ns;
+
+	if (!c->cfg.live || !c->cur_pkt_ts)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	ns = (uint64_t)now.tv_sec * NS + now.tv_nsec;
+	if (ns < c->cur_pkt_ts)
+		return;
+	ns -= c->cur_pkt_ts;
+	c->st.learn_ring[c->st.learn_n % (sizeof(c->st.learn_ring) / sizeof(c->st.learn_ring[0]))] = ns;
+	c->st.learn_n++;
+	c->st.learn_sum_ns += ns;
+}
+
+static void call_add_ep(struct calls *c, struct call *call, const struct endpoint_key *key,
+			const struct sdp_media *m, enum call_side side, enum sdp_dir dir, bool rtcp)
+{
+	bool fresh = false;
 	uint8_t codes[SIPXDP_NR_PT];
 	struct call_ep *ce = call_find_ep(call, key);
 	struct ep_ref *r;
@@ -152,8 +186,7 @@ static void call_add_ep(struct calls *c, struct call *call, const struct endpoin
 				return;
 			r->key = *key;
 			HASH_ADD(hh, c->eps, key, sizeof(r->key), r);
-			if (!c->port_refs[ntohs(key->port)]++)
-				kern_media_port(c->k, ntohs(key->port), true);
+			fresh = true;
 		}
 		if (ep_ref_add_call(r, call))
 			return;
@@ -169,6 +202,20 @@ static void call_add_ep(struct calls *c, struct call *call, const struct endpoin
 	ce->side = side;
 	ce->dir = dir;
 	ce->stale = 0;
+	ce->rtcp = rtcp;
+	if (rtcp) {
+		/* RTCP: no payload types, no clocks; the kernel hands its reports up. */
+		if (!(r->info.flags & ENDPOINT_F_RTCP)) {
+			r->info.flags |= ENDPOINT_F_RTCP;
+			changed = true;
+		}
+		goto push;
+	}
+	ce->event_pt = event_pt_of(m);
+	if (ce->event_pt && ce->event_pt != r->info.event_pt) {
+		r->info.event_pt = ce->event_pt;
+		changed = true;
+	}
 
 	/* Payload types of this m= line, for codec names in the records. */
 	ce->npt = 0;
@@ -190,8 +237,15 @@ static void call_add_ep(struct calls *c, struct call *call, const struct endpoin
 			changed = true;
 		}
 	}
+push:
 	if (changed)
 		ep_push(c, r);
+	/* The port bit last: from then on the program looks the endpoint up. */
+	if (fresh) {
+		if (!c->port_refs[ntohs(key->port)]++)
+			kern_media_port(c->k, ntohs(key->port), true);
+		learn_sample(c);
+	}
 }
 
 static void ep_release(struct calls *c, struct call *call, const struct endpoint_key *key)
@@ -367,7 +421,12 @@ static void call_learn_sdp(struct calls *c, struct call *call, const struct sip_
 		key.addr = conn->addr;
 		key.port = htons(m->port);
 		key.proto = IPPROTO_UDP;
-		call_add_ep(c, call, &key, m, side, dir);
+		call_add_ep(c, call, &key, m, side, dir, false);
+		/* RTCP: on a=rtcp's port, else the next one up, unless muxed onto RTP's (RFC 5761). */
+		if (!m->rtcp_mux && (m->rtcp_port || m->port < 65535)) {
+			key.port = htons(m->rtcp_port ? m->rtcp_port : m->port + 1);
+			call_add_ep(c, call, &key, m, side, dir, true);
+		}
 		n++;
 	}
 	/* On hold while either side's newest SDP holds (the answer's recvonly does not undo the offer's sendonly). */
@@ -514,20 +573,80 @@ static json_t *unix_time(const struct calls *c, uint64_t t)
 	return json_real(round((double)((int64_t)t + c->cfg.unix_offset_ns) / 1e3) / 1e6);
 }
 
+static const struct rtcp_view *stream_rtcp(const struct stream_rec *s)
+{
+	int i;
+
+	for (i = 0; s->call && i < s->call->nrtcp; i++)
+		if (s->call->rtcp[i].ssrc == s->key.ssrc)
+			return &s->call->rtcp[i];
+	return NULL;
+}
+
+static json_t *stream_rtcp_json(const struct stream_rec *s, uint32_t rate)
+{
+	const struct rtcp_view *v = stream_rtcp(s);
+
+	if (!v)
+		return json_null();
+	return json_pack("{s:i, s:o, s:i, s:o, s:o}",
+		"reports", (int)v->reports,
+		"fraction_lost", json_real(round(v->fraction_lost * 1e4) / 1e4),
+		"cumulative_lost", (int)v->cumulative_lost,
+		"jitter_ms", rate ? json_ms(v->jitter * 1e3 / rate) : json_null(),
+		"rtt_ms", v->rtt_ms >= 0 ? json_ms(v->rtt_ms) : json_null());
+}
+
+/*
+ * ITU-T G.107 E-model for a stream: its codec's impairment, the loss we
+ * counted (random loss assumed), and a one-way delay estimated from the
+ * jitter and, when RTCP gave one, the round trip (user/emodel.c).
+ */
+struct stream_q {
+	double r, mos;
+};
+
+static struct stream_q stream_quality(const struct stream_rec *s, const char *codec_name)
+{
+	struct stream_q q = { -1, -1 };
+	const struct rtcp_view *v = stream_rtcp(s);
+	struct emodel_in in = { .burst_ratio = 1 };
+	struct emodel_out out;
+	char enc[32];
+	int64_t expected = rtp_expected(&s->st), lost = rtp_lost(&s->st);
+
+	if (!codec_name)
+		return q;
+	snprintf(enc, sizeof(enc), "%.*s", (int)strcspn(codec_name, "/"), codec_name);
+	in.codec = emodel_codec(enc);
+	if (!in.codec)
+		return q;
+	in.loss_pct = expected > 0 && lost > 0 ? 100.0 * lost / expected : 0;
+	in.one_way_delay_ms = emodel_delay_ms(in.codec, stream_jitter_ms(s->st.jitter_q4),
+					      v ? v->rtt_ms : -1);
+	if (!emodel_compute(&in, &out))
+		return q;
+	q.r = out.r;
+	q.mos = out.mos;
+	return q;
+}
+
 static json_t *stream_json(const struct calls *c, const struct stream_rec *s)
 {
 	const struct stream_state *st = &s->st;
 	char src[64], dst[64], ssrc[16], codec[32];
+	struct stream_q quality;
 	const char *name;
 	uint32_t rate;
 
 	name = stream_codec(s, &rate);
+	quality = stream_quality(s, name);
 	if (!name) {
 		snprintf(codec, sizeof(codec), "PT-%u", st->pt);
 		name = codec;
 	}
 	snprintf(ssrc, sizeof(ssrc), "0x%08x", s->key.ssrc);
-	return json_pack("{s:s, s:s, s:s, s:i, s:s, s:i, s:I, s:I, s:I, s:I, s:I, s:o, s:o, s:o, s:o, s:o, s:o}",
+	return json_pack("{s:s, s:s, s:s, s:i, s:s, s:i, s:I, s:I, s:I, s:I, s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
 		"src", addr_port_str(src, sizeof(src), &s->key.src, ntohs(s->key.sport)),
 		"dst", addr_port_str(dst, sizeof(dst), &s->key.dst, ntohs(s->key.dport)),
 		"ssrc", ssrc,
@@ -544,12 +663,17 @@ static json_t *stream_json(const struct calls *c, const struct stream_rec *s)
 		"mean_jitter_ms", json_ms(stream_jitter_ms(rtp_mean_jitter_q4(st))),
 		"max_delta_ms", json_ms((double)st->max_delta_ns / 1e6),
 		"first_seen", unix_time(c, st->first_ns),
-		"last_seen", unix_time(c, st->last_ns));
+		"last_seen", unix_time(c, st->last_ns),
+		"rtcp", stream_rtcp_json(s, rate),
+		"r_factor", quality.r >= 0 ? json_real(round(quality.r * 10) / 10) : json_null(),
+		"mos", quality.r >= 0 ? json_real(round(quality.mos * 100) / 100) : json_null());
 }
 
 static void call_write_record(struct calls *c, struct call *call)
 {
-	json_t *o, *streams;
+	json_t *o, *streams, *dtmf;
+	bool early = false;
+	int i;
 	struct stream_rec *s;
 	char *line;
 	uint64_t end = call->t_end ? call->t_end : c->now;
@@ -557,9 +681,22 @@ static void call_write_record(struct calls *c, struct call *call)
 	if (!c->cfg.json)
 		return;
 	streams = json_array();
-	for (s = call->streams; s; s = s->call_next)
+	for (s = call->streams; s; s = s->call_next) {
 		json_array_append_new(streams, stream_json(c, s));
-	o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:o, s:o, s:o, s:o, s:o, s:o, s:s?, s:b, s:i, s:i, s:o}",
+		/* Early media: RTP before the call was answered (after a 183, or toward the offerer). */
+		if (!call->t_answer || s->st.first_ns < call->t_answer)
+			early = true;
+	}
+	dtmf = json_array();
+	for (i = 0; i < call->ndtmf; i++) {
+		const struct dtmf_event *e = &call->dtmf[i];
+
+		json_array_append_new(dtmf, json_pack("{s:s#, s:o, s:o}",
+			"digit", &e->digit, (int)1,
+			"duration_ms", json_ms(e->duration / 8.0),	/* telephone-event/8000 */
+			"time", unix_time(c, e->t)));
+	}
+	o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:o, s:o, s:o, s:o, s:o, s:o, s:s?, s:b, s:i, s:i, s:b, s:o, s:o}",
 		"call_id", call->call_id,
 		"from", call->from,
 		"to", call->to,
@@ -577,6 +714,8 @@ static void call_write_record(struct calls *c, struct call *call)
 		"on_hold", call->on_hold,
 		"reinvites", (int)call->reinvites,
 		"forked_answers", (int)call->forked_answers,
+		"early_media", early,
+		"dtmf", dtmf,
 		"streams", streams);
 	if (!o) {
 		pr_warn("call %s: cannot build its JSON record\n", call->call_id);
@@ -831,6 +970,120 @@ static void count_message(struct calls *c, const struct sip_msg *m)
 	}
 }
 
+/* The call whose SDP named either end of this packet (the newest, if several). */
+static struct call *call_of_endpoints(struct calls *c, const struct sip_pkt *pkt)
+{
+	struct endpoint_key ek = { .proto = IPPROTO_UDP };
+	struct call *best = NULL;
+	struct ep_ref *r;
+	int e, i;
+
+	for (e = 0; e < 2; e++) {
+		ek.addr = e ? pkt->src : pkt->dst;
+		ek.port = htons(e ? pkt->sport : pkt->dport);
+		HASH_FIND(hh, c->eps, &ek, sizeof(ek), r);
+		for (i = 0; r && i < r->refs; i++)
+			if (!best || r->calls[i]->t_invite > best->t_invite)
+				best = r->calls[i];
+		if (best)
+			break;
+	}
+	return best;
+}
+
+static struct rtcp_view *call_rtcp_view(struct call *call, uint32_t ssrc)
+{
+	int i;
+
+	for (i = 0; i < call->nrtcp; i++)
+		if (call->rtcp[i].ssrc == ssrc)
+			return &call->rtcp[i];
+	if (call->nrtcp == CALL_MAX_RTCP)
+		return NULL;
+	call->rtcp[call->nrtcp] = (struct rtcp_view){ .ssrc = ssrc, .rtt_ms = -1 };
+	return &call->rtcp[call->nrtcp++];
+}
+
+/*
+ * RTCP on a call's media ports: keep what the receivers report about each
+ * source.  The round trip is measured where we stand: from the sender
+ * report passing by to the receiver report that answers it, so it is the
+ * far side's round trip as seen from the monitoring point.
+ */
+void calls_on_rtcp(struct calls *c, const struct sip_pkt *pkt)
+{
+	struct rtcp_packet rp;
+	struct call *call;
+	uint64_t arrival;
+	int i;
+
+	if (pkt->ts_ns > c->now)
+		c->now = pkt->ts_ns;
+	if (rtcp_parse((const uint8_t *)pkt->payload, pkt->len, &rp)) {
+		c->st.rtcp_errors++;
+		return;
+	}
+	c->st.rtcp_packets++;
+	call = call_of_endpoints(c, pkt);
+	if (!call) {
+		c->st.rtcp_unattached++;
+		return;
+	}
+	arrival = rtcp_ntp_from_unix_ns((uint64_t)((int64_t)pkt->ts_ns + c->cfg.unix_offset_ns));
+	for (i = 0; i < rp.nreports; i++) {
+		const struct rtcp_report *rb = &rp.reports[i];
+		struct rtcp_view *v = call_rtcp_view(call, rb->ssrc);
+		double rtt;
+
+		if (!v)
+			break;
+		v->reports++;
+		v->fraction_lost = rb->fraction_lost / 256.0;
+		v->cumulative_lost = rb->cumulative_lost;
+		v->jitter = rb->jitter;
+		if (rtcp_rtt(rb, arrival, &rtt))
+			v->rtt_ms = rtt * 1e3;
+	}
+}
+
+static char dtmf_digit(uint8_t event)
+{
+	static const char digits[] = "0123456789*#ABCD";
+
+	return event < 16 ? digits[event] : event == 16 ? '!' : '?';	/* 16: flash */
+}
+
+/* An RFC 4733 event end packet: one digit, sent up to three times. */
+void calls_on_dtmf(struct calls *c, const struct sip_pkt *pkt)
+{
+	const uint8_t *p = (const uint8_t *)pkt->payload;
+	struct dtmf_event ev;
+	struct call *call;
+	int i;
+
+	if (pkt->len < 16)
+		return;
+	if (pkt->ts_ns > c->now)
+		c->now = pkt->ts_ns;
+	ev.digit = dtmf_digit(p[12]);
+	ev.ssrc = (uint32_t)p[8] << 24 | (uint32_t)p[9] << 16 | (uint32_t)p[10] << 8 | p[11];
+	ev.rtp_ts = (uint32_t)p[4] << 24 | (uint32_t)p[5] << 16 | (uint32_t)p[6] << 8 | p[7];
+	ev.duration = (uint32_t)p[14] << 8 | p[15];
+	ev.t = pkt->ts_ns;
+	call = call_of_endpoints(c, pkt);
+	if (!call)
+		return;
+	for (i = call->ndtmf - 1; i >= 0 && i >= call->ndtmf - 4; i--)
+		if (call->dtmf[i].ssrc == ev.ssrc && call->dtmf[i].rtp_ts == ev.rtp_ts)
+			return;	/* a repeat of an end packet already counted */
+	if (call->ndtmf == CALL_MAX_DTMF) {
+		call->dtmf_dropped++;
+		return;
+	}
+	call->dtmf[call->ndtmf++] = ev;
+	c->st.dtmf_digits++;
+}
+
 void calls_on_sip(struct calls *c, const struct sip_pkt *pkt)
 {
 	struct sip_msg m;
@@ -840,6 +1093,7 @@ void calls_on_sip(struct calls *c, const struct sip_pkt *pkt)
 
 	if (pkt->ts_ns > c->now)
 		c->now = pkt->ts_ns;
+	c->cur_pkt_ts = pkt->ts_ns;
 	if (sip_frame(pkt->payload, pkt->len, &(size_t){ 0 }) == SIP_NOT_SIP) {
 		c->st.not_sip++;
 		return;
@@ -936,6 +1190,9 @@ void calls_tick(struct calls *c, uint64_t now)
 		c->now = now;
 	streams_sweep(c);
 	streams_reap_orphans(c);
+	/* RTP held for an endpoint that was never learned: not a call of ours. */
+	if (c->now > PENDING_MAX_AGE_NS)
+		c->st.pending_expired += kern_pending_expire(c->k, c->now - PENDING_MAX_AGE_NS);
 	HASH_ITER(hh, c->by_id, call, tmp) {
 		call_check_timeouts(c, call);
 		if (call->state == CALL_ENDED && call->finalize_at <= c->now) {

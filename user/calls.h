@@ -40,12 +40,34 @@ enum call_result {
 
 enum call_side { SIDE_UNKNOWN, SIDE_CALLER, SIDE_CALLEE };
 
-#define CALL_MAX_EP	8
+#define CALL_MAX_EP	12
+#define CALL_MAX_RTCP	8
+#define CALL_MAX_DTMF	64
 #define CALL_EP_MAX_PT	16
+
+/* What RTCP receivers said about one source (SSRC) of a call. */
+struct rtcp_view {
+	uint32_t ssrc;			/* the source reported on */
+	uint32_t reports;
+	double fraction_lost;		/* 0..1, newest report */
+	int32_t cumulative_lost;
+	uint32_t jitter;		/* RTP timestamp units */
+	double rtt_ms;			/* < 0: unknown */
+};
+
+struct dtmf_event {
+	char digit;
+	uint32_t ssrc;
+	uint32_t rtp_ts;		/* the event's timestamp: repeats of one end packet share it */
+	uint32_t duration;		/* timestamp units */
+	uint64_t t;			/* event clock */
+};
 
 /* A media endpoint as one call's SDP described it. */
 struct call_ep {
 	struct endpoint_key key;
+	uint8_t rtcp;		/* an RTCP port, not RTP */
+	uint8_t event_pt;	/* telephone-event payload type, 0 if none */
 	uint8_t side;		/* enum call_side whose SDP announced it */
 	uint8_t dir;		/* enum sdp_dir of its m= line */
 	uint8_t stale;		/* replaced by a newer SDP of the same side: released at grace */
@@ -82,6 +104,11 @@ struct call {
 	int nep;
 	struct call_ep ep[CALL_MAX_EP];
 	struct stream_rec *streams;		/* list through stream_rec.call_next */
+	int nrtcp;
+	struct rtcp_view rtcp[CALL_MAX_RTCP];
+	int ndtmf;
+	struct dtmf_event dtmf[CALL_MAX_DTMF];
+	uint32_t dtmf_dropped;
 	UT_hash_handle hh;
 };
 
@@ -114,6 +141,7 @@ struct calls_cfg {
 	unsigned int max_calls;
 	FILE *json;			/* --calls-json, or NULL */
 	int64_t unix_offset_ns;		/* event clock + offset = Unix time */
+	bool live;			/* event clock is CLOCK_MONOTONIC (not a capture's) */
 };
 
 #define SIP_COUNT_METHODS 16
@@ -129,6 +157,14 @@ struct calls_stats {
 	uint64_t streams_unattached;			/* seen with no call to attach to */
 	uint64_t streams_reaped;			/* of those, removed once silent */
 	uint64_t invite_retries;			/* INVITEs that reopened a failed call (auth) */
+	uint64_t rtcp_packets;				/* RTCP compounds read */
+	uint64_t rtcp_errors;				/* ... unreadable */
+	uint64_t rtcp_unattached;			/* ... on no followed call */
+	uint64_t dtmf_digits;				/* RFC 4733 events recorded */
+	uint64_t pending_expired;			/* held RTP records nobody claimed */
+	uint64_t learn_n;				/* SIP in XDP to endpoint in the map: samples */
+	uint64_t learn_sum_ns;
+	uint64_t learn_ring[1024];			/* newest samples, for quantiles */
 };
 
 struct calls {
@@ -140,20 +176,27 @@ struct calls {
 	struct stream_rec *streams;
 	unsigned int nr_calls;
 	uint64_t now;				/* newest event-clock time seen */
+	uint64_t cur_pkt_ts;			/* the SIP packet being handled */
 	struct calls_stats st;
 };
 
 /* One SIP datagram as the kernel handed it up. */
+enum pkt_kind { PKT_SIP, PKT_RTCP, PKT_DTMF };
+
+/* One message the kernel handed up: SIP, or RTCP / an RFC 4733 event on a media endpoint. */
 struct sip_pkt {
 	uint64_t ts_ns;
+	enum pkt_kind kind;
 	struct sipxdp_addr src, dst;
 	uint16_t sport, dport;		/* host order */
-	const char *payload;
+	const char *payload;		/* SIP message, RTCP compound, or RTP packet (DTMF) */
 	size_t len;
 };
 
 int calls_init(struct calls *c, struct kern *k, const struct calls_cfg *cfg);
 void calls_on_sip(struct calls *c, const struct sip_pkt *pkt);
+void calls_on_rtcp(struct calls *c, const struct sip_pkt *pkt);
+void calls_on_dtmf(struct calls *c, const struct sip_pkt *pkt);
 /* Read the kernel's streams, end timed-out calls, release what is past grace. */
 void calls_tick(struct calls *c, uint64_t now_ns);
 /* At exit: a last read, and a JSON record for every call still open. */

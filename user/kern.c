@@ -76,6 +76,8 @@ int kern_open(struct kern *k, const struct kern_opts *o, kern_sip_cb cb, void *c
 	skel->rodata->nr_tls_ports = i;
 	skel->rodata->clock_source = o->offline ? SIPXDP_CLOCK_META : SIPXDP_CLOCK_MONO;
 	bpf_program__set_autoload(skel->progs.sipxdp_empty, false);
+	if (!o->egress)
+		bpf_program__set_autoload(skel->progs.sipxdp_tc, false);
 	if (o->max_endpoints)
 		bpf_map__set_max_entries(skel->maps.endpoints, o->max_endpoints);
 	if (o->max_streams)
@@ -132,6 +134,45 @@ int kern_attach(struct kern *k, const char *ifname, int mode)
 	snprintf(k->ifname[k->nr_links], sizeof(k->ifname[0]), "%s", ifname);
 	k->nr_links++;
 	pr_info("attached to %s (ifindex %d, %s mode)\n", ifname, ifindex, mode ? "skb" : "native");
+	return 0;
+}
+
+/*
+ * tcx (kernel 6.6): TC programs attached through a bpf_link, so that, as
+ * with XDP, a killed agent leaves nothing behind.  Debian 12's headers
+ * predate it: the value is the kernel's ABI.
+ */
+#ifndef BPF_TCX_EGRESS
+#define BPF_TCX_EGRESS 47
+#endif
+
+int kern_attach_egress(struct kern *k, const char *ifname)
+{
+	LIBBPF_OPTS(bpf_link_create_opts, opts);
+	int ifindex, fd;
+
+	if (k->nr_links >= KERN_MAX_LINKS) {
+		pr_err("attach TC egress to %s: too many links\n", ifname);
+		return -E2BIG;
+	}
+	ifindex = if_nametoindex(ifname);
+	if (!ifindex) {
+		pr_err("attach TC egress to %s: no such interface\n", ifname);
+		return -ENODEV;
+	}
+	fd = bpf_link_create(bpf_program__fd(k->skel->progs.sipxdp_tc), ifindex,
+			     (enum bpf_attach_type)BPF_TCX_EGRESS, &opts);
+	if (fd < 0) {
+		int err = -errno;
+
+		pr_err("attach TC egress to %s: %s%s\n", ifname, strerror(-err),
+		       err == -EINVAL ? " (needs tcx, Linux 6.6 or later)" : "");
+		return err;
+	}
+	k->link_fd[k->nr_links] = fd;
+	snprintf(k->ifname[k->nr_links], sizeof(k->ifname[0]), "%s (egress)", ifname);
+	k->nr_links++;
+	pr_info("attached to %s egress (tcx)\n", ifname);
 	return 0;
 }
 
@@ -242,6 +283,31 @@ int kern_streams_foreach(struct kern *k, int (*cb)(void *ctx, const struct strea
 			return 0;
 	}
 	return errno == ENOENT ? 0 : -errno;
+}
+
+struct pending_rtp {
+	struct stream_key key;
+	struct stream_state st;
+};
+
+int kern_pending_expire(struct kern *k, uint64_t older_than_ns)
+{
+	int fd = bpf_map__fd(k->skel->maps.pending), n = 0;
+	struct endpoint_key key, next, gone[64];
+	struct pending_rtp v;
+	void *prev = NULL;
+	int i, ngone = 0;
+
+	/* Collect first: deleting the current key would restart the walk. */
+	while (!bpf_map_get_next_key(fd, prev, &next) && ngone < 64) {
+		key = next;
+		prev = &key;
+		if (!bpf_map_lookup_elem_flags(fd, &key, &v, BPF_F_LOCK) && v.st.last_ns < older_than_ns)
+			gone[ngone++] = key;
+	}
+	for (i = 0; i < ngone; i++)
+		n += !bpf_map_delete_elem(fd, &gone[i]);
+	return n;
 }
 
 void kern_close(struct kern *k)

@@ -10,7 +10,7 @@
 struct sipxdp_bpf;
 struct perf_buffer;
 
-#define KERN_MAX_LINKS 16
+#define KERN_MAX_LINKS 32
 /* Largest frame replayed offline: beyond a page, the kernel hands a frags-aware program a multi-buffer frame. */
 #define KERN_FRAME_MAX 65535
 
@@ -22,6 +22,7 @@ struct kern_opts {
 	uint32_t max_endpoints;
 	uint32_t max_streams;
 	bool offline;		/* timestamps from XDP metadata, nothing attached */
+	bool egress;		/* load the TC egress program too */
 };
 
 typedef void (*kern_sip_cb)(void *ctx, const struct sipxdp_meta *m, const uint8_t *frame);
@@ -30,7 +31,7 @@ struct kern {
 	struct sipxdp_bpf *skel;
 	struct perf_buffer *pb;
 	int link_fd[KERN_MAX_LINKS];
-	char ifname[KERN_MAX_LINKS][32];
+	char ifname[KERN_MAX_LINKS][48];
 	int nr_links;
 	int nr_cpus;
 	uint64_t perf_lost;	/* events the perf buffer dropped */
@@ -42,6 +43,8 @@ struct kern {
 int kern_open(struct kern *k, const struct kern_opts *o, kern_sip_cb cb, void *ctx);
 /* mode: 0 native (driver), 1 skb (generic). */
 int kern_attach(struct kern *k, const char *ifname, int mode);
+/* The same observer on TC egress of ifname: traffic the host itself sends. */
+int kern_attach_egress(struct kern *k, const char *ifname);
 int kern_poll(struct kern *k, int timeout_ms);
 /* Run one frame through the program with its capture timestamp (offline mode). */
 int kern_run_frame(struct kern *k, const uint8_t *frame, uint32_t len, uint64_t ts_ns);
@@ -54,6 +57,8 @@ int kern_stream_get(struct kern *k, const struct stream_key *key, struct stream_
 int kern_stream_del(struct kern *k, const struct stream_key *key);
 /* Iterate the stream keys; cb returns non-zero to stop. */
 int kern_streams_foreach(struct kern *k, int (*cb)(void *ctx, const struct stream_key *key), void *ctx);
+/* Drop held RTP records (see `pending` in the program) last seen before older_than_ns. */
+int kern_pending_expire(struct kern *k, uint64_t older_than_ns);
 void kern_close(struct kern *k);
 
 #endif

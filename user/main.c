@@ -31,9 +31,10 @@
 #include "rtp_stats.h"
 
 #define SIPXDP_VERSION "0.1.0"
+#define MAX_IFACES 16	/* each takes one link, two with --egress */
 
 struct opts {
-	const char *ifaces[KERN_MAX_LINKS];
+	const char *ifaces[MAX_IFACES];
 	int nr_ifaces;
 	int xdp_mode;		/* 0 native, 1 skb */
 	const char *textfile;
@@ -76,7 +77,7 @@ enum {
 	OPT_XDP_MODE = 256, OPT_SIP_PORT, OPT_TEXTFILE, OPT_INTERVAL, OPT_CALLS_JSON,
 	OPT_READ, OPT_SHOW, OPT_PROMISC, OPT_GRACE, OPT_SETUP_TIMEOUT, OPT_RTP_TIMEOUT,
 	OPT_MAX_DURATION, OPT_MAX_CALLS,
-	OPT_MAX_STREAMS, OPT_TLS_PORT,
+	OPT_MAX_STREAMS, OPT_TLS_PORT, OPT_EGRESS,
 };
 
 /* One table drives getopt_long and --help. */
@@ -89,6 +90,8 @@ static const struct optdesc {
 	  "attach to IFACE (repeatable)" },
 	{ { "xdp-mode", required_argument, NULL, OPT_XDP_MODE }, "MODE",
 	  "native (default) or skb" },
+	{ { "egress", no_argument, NULL, OPT_EGRESS }, NULL,
+	  "also observe what the host sends on each interface (TC egress, tcx)" },
 	{ { "sip-port", required_argument, NULL, OPT_SIP_PORT }, "PORT",
 	  "UDP port carrying SIP (repeatable; default 5060)" },
 	{ { "tls-port", required_argument, NULL, OPT_TLS_PORT }, "PORT",
@@ -194,8 +197,8 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 	while ((c = getopt_long(argc, argv, "i:vVh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'i':
-			if (o->nr_ifaces >= KERN_MAX_LINKS) {
-				fprintf(stderr, "sipxdp: at most %d interfaces\n", KERN_MAX_LINKS);
+			if (o->nr_ifaces >= MAX_IFACES) {
+				fprintf(stderr, "sipxdp: at most %d interfaces\n", MAX_IFACES);
 				return -EINVAL;
 			}
 			if (strlen(optarg) >= IFNAMSIZ) {
@@ -251,6 +254,9 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		case OPT_PROMISC:
 			o->promisc = true;
 			break;
+		case OPT_EGRESS:
+			o->k.egress = true;
+			break;
 		case OPT_GRACE:
 			if (parse_seconds("grace", optarg, 0, &o->grace))
 				return -EINVAL;
@@ -299,6 +305,10 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		fprintf(stderr, "sipxdp: unexpected argument '%s' (see --help)\n", argv[optind]);
 		return -EINVAL;
 	}
+	if (o->k.egress && o->read) {
+		fprintf(stderr, "sipxdp: --egress observes interfaces; it does not apply to --read\n");
+		return -EINVAL;
+	}
 	if (!o->nr_ifaces == !o->read) {
 		fprintf(stderr, "sipxdp: give either -i IFACE or --read FILE (see --help)\n");
 		return -EINVAL;
@@ -334,7 +344,17 @@ static void on_message(void *ctx, const struct sip_pkt *pkt)
 {
 	struct agent *a = ctx;
 
-	calls_on_sip(&a->calls, pkt);
+	switch (pkt->kind) {
+	case PKT_SIP:
+		calls_on_sip(&a->calls, pkt);
+		break;
+	case PKT_RTCP:
+		calls_on_rtcp(&a->calls, pkt);
+		break;
+	case PKT_DTMF:
+		calls_on_dtmf(&a->calls, pkt);
+		break;
+	}
 }
 
 static void on_sip(void *ctx, const struct sipxdp_meta *m, const uint8_t *frame)
@@ -448,6 +468,8 @@ static int run_live(struct agent *a)
 			return err;
 		if (a->o.promisc && (err = set_promisc(a, a->o.ifaces[i])))
 			return err;
+		if (a->o.k.egress && (err = kern_attach_egress(&a->k, a->o.ifaces[i])))
+			return err;
 	}
 	a->next_tick = clock_ns(CLOCK_MONOTONIC) + a->interval_ns;
 	a->started = true;
@@ -551,6 +573,7 @@ int main(int argc, char **argv)
 	cc.max_calls = a.o.max_calls;
 	cc.json = a.json;
 	/* Live: event times are CLOCK_MONOTONIC; offline: already Unix time. */
+	cc.live = !a.o.read;
 	cc.unix_offset_ns = a.o.read ? 0 :
 		(int64_t)(clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_MONOTONIC));
 	err = calls_init(&a.calls, &a.k, &cc);

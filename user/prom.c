@@ -7,6 +7,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -84,6 +85,32 @@ static void write_sip(FILE *f, const struct calls_stats *st)
 	       "Datagrams on a SIP port that are not SIP.", st->not_sip);
 }
 
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Time from a SIP packet entering XDP to the endpoints of its SDP being in the map (live only). */
+static void write_learn(FILE *f, const struct calls_stats *st)
+{
+	static const double q[] = { 0.5, 0.9, 0.99 };
+	size_t cap = sizeof(st->learn_ring) / sizeof(st->learn_ring[0]);
+	size_t n = st->learn_n < cap ? st->learn_n : cap, i;
+	uint64_t v[sizeof(st->learn_ring) / sizeof(st->learn_ring[0])];
+
+	family(f, "sipxdp_endpoint_learn_seconds", "summary",
+	       "SIP packet in XDP to its SDP's media endpoint in the kernel map (newest 1024).");
+	memcpy(v, st->learn_ring, n * sizeof(v[0]));
+	qsort(v, n, sizeof(v[0]), cmp_u64);
+	for (i = 0; n && i < sizeof(q) / sizeof(q[0]); i++)
+		fprintf(f, "sipxdp_endpoint_learn_seconds{quantile=\"%g\"} %.9f\n", q[i],
+			v[(size_t)(q[i] * (n - 1))] / 1e9);
+	fprintf(f, "sipxdp_endpoint_learn_seconds_sum %.9f\n", st->learn_sum_ns / 1e9);
+	fprintf(f, "sipxdp_endpoint_learn_seconds_count %llu\n", (unsigned long long)st->learn_n);
+}
+
 static void write_calls(FILE *f, const struct calls *c)
 {
 	int r;
@@ -104,6 +131,15 @@ static void write_calls(FILE *f, const struct calls *c)
 	}
 	scalar(f, "sipxdp_calls_dropped_total", "counter",
 	       "INVITEs not followed because the call table was full.", c->st.calls_dropped);
+	scalar(f, "sipxdp_rtcp_packets_total", "counter", "RTCP compound packets read.", c->st.rtcp_packets);
+	scalar(f, "sipxdp_rtcp_errors_total", "counter", "RTCP packets that could not be parsed.",
+	       c->st.rtcp_errors);
+	scalar(f, "sipxdp_rtcp_unattached_total", "counter", "RTCP packets on no followed call.",
+	       c->st.rtcp_unattached);
+	scalar(f, "sipxdp_dtmf_digits_total", "counter", "RFC 4733 DTMF digits recorded.", c->st.dtmf_digits);
+	scalar(f, "sipxdp_rtp_held_expired_total", "counter",
+	       "Held RTP records whose endpoint was never learned.", c->st.pending_expired);
+	write_learn(f, &c->st);
 	scalar(f, "sipxdp_invite_retries_total", "counter",
 	       "INVITEs that continued a call after a failure answer (authentication challenges).",
 	       c->st.invite_retries);
@@ -152,6 +188,13 @@ static void write_health(FILE *f, const struct sipxdp_health *h, const struct ke
 		  offsetof(struct sipxdp_health, tls_conns) },
 		{ "sipxdp_xdp_ipv6_ext_unparsed_total", "IPv6 packets with a longer extension-header chain than parsed.",
 		  offsetof(struct sipxdp_health, ip6_ext_unparsed) },
+		{ "sipxdp_xdp_dtmf_events_total", "RFC 4733 event end packets sent to user space.",
+		  offsetof(struct sipxdp_health, dtmf_events) },
+		{ "sipxdp_xdp_rtp_held_total",
+		  "RTP packets held because they arrived before their endpoint was learned.",
+		  offsetof(struct sipxdp_health, pending) },
+		{ "sipxdp_xdp_rtp_held_claimed_total", "Streams started from held packets once their endpoint was learned.",
+		  offsetof(struct sipxdp_health, pending_claimed) },
 	};
 	size_t i;
 

@@ -144,6 +144,10 @@ void reasm_event(struct reasm *r, const struct sipxdp_meta *m, const uint8_t *fr
 		tcpsip_feed(r->tcp, &flow, frame + m->l4_off, m->cap_len - m->l4_off, m->ts_ns,
 			    on_tcp_msg, r);
 	} else if (!reasm_udp(m, frame, &pkt)) {
+		if (m->flags & SIPXDP_META_F_RTCP)
+			pkt.kind = PKT_RTCP;
+		else if (m->flags & SIPXDP_META_F_DTMF)
+			pkt.kind = PKT_DTMF;
 		r->cb(r->ctx, &pkt);
 	} else {
 		r->st.bad_events++;

@@ -213,6 +213,12 @@ static void parse_attr(const char *q, const char *e, struct sdp_session *s, stru
 	else if (span_eq_ci(name, "ptime") && field(&val.p, val.p + val.n, &num) &&
 		 !parse_num(num, INT_MAX, &v))
 		md->ptime = (int)v;
+	/* a=rtcp:<port> [IN IP4 addr] (RFC 3605): only the port is used. */
+	else if (span_eq_ci(name, "rtcp") && field(&val.p, val.p + val.n, &num) &&
+		 !parse_num(num, 65535, &v) && v)
+		md->rtcp_port = (uint16_t)v;
+	else if (span_eq_ci(name, "rtcp-mux"))
+		md->rtcp_mux = true;
 }
 
 int sdp_parse(const char *p, size_t len, struct sdp_session *s)

@@ -46,6 +46,8 @@ struct sdp_media {
 		char params[96];	/* truncated */
 	} fmtp[SDP_MAX_FMT];
 	int ptime;			/* ms, 0 if absent */
+	uint16_t rtcp_port;		/* a=rtcp (RFC 3605), 0 if absent: RTCP on port + 1 */
+	bool rtcp_mux;			/* a=rtcp-mux (RFC 5761): RTCP on the RTP port */
 	enum sdp_dir dir;		/* media-level, NONE if absent */
 	struct sdp_conn conn;		/* media-level c= */
 };
