@@ -281,7 +281,8 @@ static void test_ignored(void)
 	health(&h1);
 	CHECK(nr_streams() == 0 && h1.non_rtp_media == h0.non_rtp_media + 1, "5-byte probe");
 
-	/* CSRC count claims 15 CSRCs (60 bytes) in a 20-byte payload. */
+	/* CSRC count claims 15 CSRCs (60 bytes) in a 20-byte payload (PT 0: not RTCP-looking). */
+	memset(buf, 0, sizeof(buf));
 	buf[0] = 0x8f;
 	frame_udp(&f, &caller, buf, 20);
 	run(&f, 1000);
