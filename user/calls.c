@@ -538,9 +538,21 @@ static void stream_forget(struct calls *c, struct stream_rec *s)
 	free(s);
 }
 
+static bool codec_is_voice(const char *name)
+{
+	return strncasecmp(name, "telephone-event", 15) && strncasecmp(name, "CN/", 3);
+}
+
+/*
+ * The stream's codec from its call's SDP: the payload type of its newest
+ * packet, unless that was an RFC 4733 event or comfort noise, in which case
+ * the first voice codec of the m= line (what the stream carries otherwise).
+ */
 const char *stream_codec(const struct stream_rec *s, uint32_t *clock_rate)
 {
 	const struct call *call = s->call;
+	const char *voice = NULL;
+	uint32_t voice_rate = 0;
 	int i, j;
 
 	*clock_rate = sipxdp_clock_hz[s->st.clock_code & SIPXDP_CLOCK_MASK];
@@ -549,18 +561,26 @@ const char *stream_codec(const struct stream_rec *s, uint32_t *clock_rate)
 	for (i = 0; i < call->nep; i++) {
 		const struct call_ep *e = &call->ep[i];
 
+		if (e->rtcp)
+			continue;
 		if (!(e->key.port == s->key.dport && !memcmp(&e->key.addr, &s->key.dst, 16)) &&
 		    !(e->key.port == s->key.sport && !memcmp(&e->key.addr, &s->key.src, 16)))
 			continue;
 		for (j = 0; j < e->npt; j++) {
-			if (e->pt[j].pt == s->st.pt) {
+			if (e->pt[j].pt == s->st.pt && codec_is_voice(e->pt[j].name)) {
 				if (e->pt[j].clock_rate)
 					*clock_rate = e->pt[j].clock_rate;
 				return e->pt[j].name;
 			}
+			if (!voice && codec_is_voice(e->pt[j].name)) {
+				voice = e->pt[j].name;
+				voice_rate = e->pt[j].clock_rate;
+			}
 		}
 	}
-	return NULL;
+	if (voice && voice_rate)
+		*clock_rate = voice_rate;
+	return voice;
 }
 
 /* --- records --------------------------------------------------------- */

@@ -16,7 +16,7 @@ import sys
 
 from scapy.all import Ether, IP, UDP, Raw, wrpcap
 
-A, B = "192.0.2.10", "192.0.2.20"
+A, B, NAT = "192.0.2.10", "192.0.2.20", "198.51.100.7"
 packets = []
 t = [1700000000.0]
 
@@ -144,11 +144,61 @@ def features():
     c.send("SIP/2.0 200 OK", "3 BYE", by_caller=False)
 
 
+def ntp(t):
+    return int((t + 2208988800) * (1 << 32)) & 0xFFFFFFFFFFFFFFFF
+
+
+def rtcp_sr(ssrc, t, rtp_ts, packets, octets):
+    return bytes([0x80, 200]) + (6).to_bytes(2, "big") + ssrc.to_bytes(4, "big") + \
+        ntp(t).to_bytes(8, "big") + rtp_ts.to_bytes(4, "big") + packets.to_bytes(4, "big") + \
+        octets.to_bytes(4, "big")
+
+
+def rtcp_rr(ssrc, about, fraction, cum, jitter, lsr, dlsr):
+    return bytes([0x81, 201]) + (7).to_bytes(2, "big") + ssrc.to_bytes(4, "big") + \
+        about.to_bytes(4, "big") + bytes([fraction]) + (cum & 0xFFFFFF).to_bytes(3, "big") + \
+        (1000).to_bytes(4, "big") + jitter.to_bytes(4, "big") + lsr.to_bytes(4, "big") + \
+        dlsr.to_bytes(4, "big")
+
+
+def event(src, dst, sport, dport, ssrc, seq, ts, digit, duration, end):
+    hdr = bytes([0x80, 101]) + seq.to_bytes(2, "big") + ts.to_bytes(4, "big") + ssrc.to_bytes(4, "big")
+    frame(src, dst, sport, dport, hdr + bytes([digit, 0x8a if end else 0x0a]) + duration.to_bytes(2, "big"), 0.02)
+
+
+def media():
+    """RTCP with a known round trip, DTMF "1#", and RTP that beats its SDP."""
+    sdp_te = lambda ip, port: sdp(ip, port, "a=rtpmap:101 telephone-event/8000\n").replace(
+        "RTP/AVP 8", "RTP/AVP 8 101")
+    c = Call("media@test")
+    c.send("INVITE sip:bob@example.com SIP/2.0", "1 INVITE", body=sdp_te(A, 30070))
+    c.ttag = "callee7"
+    # The caller is behind NAT: its RTP comes from an address no SDP names, and its first
+    # 3 packets pass the monitor before the 200 OK that announces where they go.
+    rtp(NAT, B, 50000, 40070, 3, 0x7777)
+    c.send("SIP/2.0 200 OK", "1 INVITE", by_caller=False, body=sdp_te(B, 40070), dt=0.001)
+    c.send("ACK sip:bob@example.com SIP/2.0", "1 ACK")
+    rtp(NAT, B, 50000, 40070, 47, 0x7777, start_seq=4)
+    # DTMF "1" then "#": each end packet three times, as RFC 4733 senders do.
+    seq = 51
+    for digit, ts in ((1, 8000), (11, 16000)):
+        for n, end in ((1, False), (2, False), (3, True), (3, True), (3, True)):
+            event(NAT, B, 50000, 40070, 0x7777, seq, ts, digit, 160 * n, end)
+            seq += 1
+    # RTCP: the caller's SR, the callee's RR answering it 50 ms after it passed, held 30 ms.
+    t_sr = t[0] + 0.02
+    frame(A, B, 30071, 40071, rtcp_sr(0x7777, t_sr, 8000, 50, 8000), 0.02)
+    lsr = (ntp(t_sr) >> 16) & 0xFFFFFFFF
+    frame(B, A, 40071, 30071, rtcp_rr(0x8888, 0x7777, 64, 3, 80, lsr, int(0.030 * 65536)), 0.05)
+    c.send("BYE sip:bob@example.com SIP/2.0", "2 BYE")
+    c.send("SIP/2.0 200 OK", "2 BYE", by_caller=False)
+
+
 def evict():
     for n in range(3):
         Call("evict%d@test" % n).send("INVITE sip:bob@example.com SIP/2.0", "1 INVITE",
                                       body=sdp(A, 31000 + 2 * n), dt=1)
 
 
-{"features": features, "evict": evict}[sys.argv[1]]()
+{"features": features, "evict": evict, "media": media}[sys.argv[1]]()
 wrpcap(sys.argv[2], packets)

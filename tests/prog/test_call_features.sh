@@ -49,6 +49,25 @@ check "retried call's RTP counted" is auth@test '[.streams[].packets]' '[25]'
 check "one record per call" test "$(jq -s 'group_by(.call_id) | map(length) | max' "$out/calls.json")" = 1
 check "INVITE retry counted" grep -qx 'sipxdp_invite_retries_total 1' "$out/m.prom"
 
+check "early media flagged" is early@test '.early_media' true
+check "no early media otherwise" is reinvite@test '.early_media' false
+
+# RTP analytics: RTCP, RFC 4733 digits, E-model, and RTP that beats its SDP.
+/usr/bin/python3 "$HERE/gen_features.py" media "$out/m.pcap" || { echo "FAIL: generate"; exit 1; }
+rm -f "$out/calls.json"
+"$SIPXDP" --read "$out/m.pcap" --calls-json "$out/calls.json" --textfile "$out/m.prom" 2>"$out/err"
+check "sipxdp --read (media) exits 0" test $? -eq 0
+check "held packets claimed: every packet counted" is media@test '[.streams[] | "\(.packets) \(.lost)"]' '["60 0"]'
+check "packets held, then claimed once" bash -c "grep -qx 'sipxdp_xdp_rtp_held_total 3' '$out/m.prom' &&
+	grep -qx 'sipxdp_xdp_rtp_held_claimed_total 1' '$out/m.prom'"
+check "DTMF digits, repeats of end packets counted once" is media@test '[.dtmf[] | "\(.digit) \(.duration_ms)"]' '["1 60","# 60"]'
+check "RTCP receiver report read" is media@test \
+	'.streams[0].rtcp | "\(.reports) \(.fraction_lost) \(.cumulative_lost) \(.jitter_ms)"' '"1 0.25 3 10"'
+check "RTCP round trip: 50 ms between SR and RR less 30 ms held" \
+	is media@test '.streams[0].rtcp.rtt_ms | . > 19.9 and . < 20.1' true
+check "codec is the voice codec, not the last event's" is media@test '.streams[0].codec' '"PCMA/8000"'
+check "E-model: G.711, no loss, short delay" is media@test '.streams[0] | "\(.r_factor) \(.mos)"' '"93.2 4.41"'
+
 /usr/bin/python3 "$HERE/gen_features.py" evict "$out/e.pcap" || { echo "FAIL: generate"; exit 1; }
 rm -f "$out/calls.json"
 "$SIPXDP" --read "$out/e.pcap" --calls-json "$out/calls.json" --textfile "$out/m.prom" --max-calls 2 2>"$out/err"
