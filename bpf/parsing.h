@@ -195,7 +195,18 @@ static __always_inline int parse_ip6hdr(struct cursor *c, void *end, struct ipv6
 			return nh;
 		}
 	}
-	return -2;
+	if (c->pos > end)
+		return -1;
+	/* Walked IPV6_EXT_MAX_DEPTH headers: fine if what follows is not one more. */
+	switch (nh) {
+	case IPPROTO_HOPOPTS:
+	case IPPROTO_ROUTING:
+	case IPPROTO_DSTOPTS:
+	case IPPROTO_AH:
+	case IPPROTO_FRAGMENT:
+		return -2;
+	}
+	return nh;
 }
 
 /*

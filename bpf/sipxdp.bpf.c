@@ -560,6 +560,10 @@ static __always_inline int observe(const struct hook *hk, void *data, void *end)
 		proto = parse_iphdr(&c, end, &iph, &fi);
 		if (proto < 0)
 			goto malformed;
+		/* A total length past the frame is a lie (Linux drops it); shorter is padding. */
+		if (l3 + bpf_ntohs(iph->tot_len) > end &&
+		    (__u64)(l3 - data) + bpf_ntohs(iph->tot_len) > frame_len(hk))
+			goto malformed;
 		addr_v4(&sk.src, iph->saddr);
 		addr_v4(&sk.dst, iph->daddr);
 		family = 4;

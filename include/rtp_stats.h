@@ -11,9 +11,10 @@
  * operators compare us with) instead:
  *  - received counts every packet (duplicates too), so lost = expected -
  *    received goes negative on duplication, as RFC 3550 A.3 and tshark do.
- *  - extended highest sequence number: serial-number arithmetic on 16 bits
- *    (a step of less than 2^15 forward is "newer", with wrap counted in
- *    cycles).  Probation and restart after a large jump are not done.
+ *  - extended highest sequence number and restarts as RFC 3550 A.1 (see
+ *    rtp_seq_update()); tshark knows no restart, so a sender that resets its
+ *    numbering shows there as a burst of loss or a negative loss, and here
+ *    as a restart with the loss on either side of it.
  *  - duplicates are told from late packets with a 64-packet window behind
  *    the highest sequence number; older late packets count as out of order.
  *  - jitter is RFC 3550 A.8, J += (|D| - J) / 16, with D taken as tshark 4.0
@@ -39,6 +40,10 @@
 #ifndef __always_inline
 #define __always_inline inline __attribute__((always_inline))
 #endif
+
+#define RTP_MAX_DROPOUT	3000
+#define RTP_MAX_MISORDER	100
+#define RTP_SEQ_NONE		0x10000		/* bad_seq: no jump pending */
 
 #define RTP_PT_CN	13
 #define RTP_PT_CN_OLD	19
@@ -84,33 +89,62 @@ static __always_inline void rtp_stream_init(struct stream_state *s,
 	s->pt = p->pt & (SIPXDP_NR_PT - 1);
 	s->clock_code = s->clock_code_pt[s->pt];
 	s->seen_window = 1;
+	s->bad_seq = RTP_SEQ_NONE;
 	s->prev_ts = p->ts;
 	s->ref_ts = p->ts;
 }
 
-static __always_inline void rtp_seq_update(struct stream_state *s, __u16 seq)
+/*
+ * RFC 3550 A.1: a step forward of less than MAX_DROPOUT is in order (the
+ * gap is loss); a step back of up to MAX_MISORDER is a late or duplicated
+ * packet; anything else is a jump, and two sequential packets after a jump
+ * mean the sender restarted its numbering: the loss so far is kept, and
+ * counting starts again from the packet that jumped.
+ */
+static __always_inline void rtp_seq_update(struct stream_state *s, __u16 seq, __u64 before)
 {
 	__u16 ahead = seq - s->max_seq;
 	__u16 behind = s->max_seq - seq;
 
 	if (ahead == 0) {
 		s->duplicates++;
-	} else if (ahead < 0x8000) {
+	} else if (ahead < RTP_MAX_DROPOUT) {
 		if (seq < s->max_seq)
 			s->cycles += 65536;
 		s->seen_window = ahead >= 64 ? 1 : (s->seen_window << ahead) | 1;
 		s->max_seq = seq;
-	} else if (behind < 64) {
-		__u64 bit = 1ULL << behind;
+	} else if (behind <= RTP_MAX_MISORDER) {
+		if (behind < 64) {
+			__u64 bit = 1ULL << behind;
 
-		if (s->seen_window & bit) {
-			s->duplicates++;
-		} else {
+			if (s->seen_window & bit) {
+				s->duplicates++;
+				return;
+			}
 			s->seen_window |= bit;
-			s->out_of_order++;
 		}
-	} else {
 		s->out_of_order++;
+	} else if (seq == s->bad_seq) {
+		/*
+		 * Restart at the packet before this one, the one that jumped:
+		 * the old sequence's loss is kept (its strays not received), the
+		 * jumped packet now belongs to the new one.
+		 */
+		s->lost_before += (__s64)(s->cycles + s->max_seq) - (__s64)s->base_seq + 1 -
+				  (__s64)(s->bad_received - s->received_base - (s->strays - 1));
+		s->received_base = s->bad_received;
+		s->base_seq = (__u16)(seq - 1);
+		s->max_seq = seq;
+		s->cycles = 0;
+		s->seen_window = 3;
+		s->bad_seq = RTP_SEQ_NONE;
+		s->strays = 0;
+		s->restarts++;
+	} else {
+		/* A stray, or the first packet of a restart: not received until we know. */
+		s->bad_seq = (__u16)(seq + 1);
+		s->bad_received = before;
+		s->strays++;
 	}
 }
 
@@ -128,7 +162,7 @@ static __always_inline void rtp_stream_update(struct stream_state *s,
 	s->packets++;
 	s->bytes += p->bytes;
 	s->last_ns = p->now_ns;
-	rtp_seq_update(s, p->seq);
+	rtp_seq_update(s, p->seq, before);
 	s->pt = pt;
 	s->clock_code = code;
 	s->prev_ts = p->ts;
@@ -163,6 +197,7 @@ static inline __u32 rtp_ext_max_seq(const struct stream_state *s)
 	return s->cycles + s->max_seq;
 }
 
+/* Expected and lost since the last restart, and lost in all (RFC 3550 A.3). */
 static inline __s64 rtp_expected(const struct stream_state *s)
 {
 	return (__s64)rtp_ext_max_seq(s) - (__s64)s->base_seq + 1;
@@ -170,7 +205,8 @@ static inline __s64 rtp_expected(const struct stream_state *s)
 
 static inline __s64 rtp_lost(const struct stream_state *s)
 {
-	return rtp_expected(s) - (__s64)s->packets;
+	return s->lost_before + rtp_expected(s) -
+	       (__s64)(s->packets - s->received_base - s->strays);
 }
 
 /* Mean jitter, ns << 4, as tshark's running mean. */

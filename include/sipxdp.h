@@ -102,6 +102,13 @@ struct stream_state {
 	__u32 out_of_order;		/* late but not duplicated */
 	__u64 seen_window;		/* bit k: max_seq - k was received */
 	__u64 duplicates;
+	__u32 bad_seq;			/* RFC 3550 A.1: the seq after a large jump, + 1 */
+	__u32 restarts;			/* sequence restarts (a sender that reset its numbering) */
+	__s64 lost_before;		/* loss counted before the last restart */
+	__u64 received_base;		/* packets before the last restart */
+	__u64 bad_received;		/* packets before the jump that bad_seq follows */
+	__u32 strays;			/* jumped packets no restart confirmed: not received */
+	__u32 pad3;
 
 	/* RFC 3550 A.8 jitter, as tshark 4.0 computes it (include/rtp_stats.h) */
 	__u32 prev_ts;			/* RTP timestamp of the newest packet */
@@ -116,7 +123,7 @@ struct stream_state {
 
 	__u8 clock_code_pt[SIPXDP_NR_PT]; /* copied from the endpoint */
 };
-_Static_assert(sizeof(struct stream_state) == 248, "stream_state layout");
+_Static_assert(sizeof(struct stream_state) == 288, "stream_state layout");
 
 #define STREAM_F_CREATED_BY_DST	(1U << 0)	/* matched on destination */
 #define STREAM_F_CREATED_BY_SRC	(1U << 1)	/* matched on source (symmetric RTP) */

@@ -389,7 +389,7 @@ static void call_learn_sdp(struct calls *c, struct call *call, const struct sip_
 	if (!msg_sdp(msg, &body))
 		return;
 	if (sdp_parse(body.p, body.len, &sdp)) {
-		c->st.parse_errors++;
+		c->st.sdp_errors++;
 		pr_debug("call %s: unreadable SDP\n", call->call_id);
 		return;
 	}

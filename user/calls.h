@@ -149,6 +149,7 @@ struct calls_stats {
 	uint64_t requests[SIP_COUNT_METHODS];		/* by enum sip_method */
 	uint64_t responses[SIP_COUNT_METHODS][700];	/* by CSeq method and status code */
 	uint64_t parse_errors;
+	uint64_t sdp_errors;
 	uint64_t not_sip;
 	uint64_t calls_total[RESULT_NR];
 	uint64_t calls_dropped;				/* table full, nothing to evict */

@@ -81,6 +81,8 @@ static void write_sip(FILE *f, const struct calls_stats *st)
 	}
 	scalar(f, "sipxdp_sip_parse_errors_total", "counter",
 	       "SIP datagrams that could not be parsed.", st->parse_errors);
+	scalar(f, "sipxdp_sdp_parse_errors_total", "counter",
+	       "SDP bodies that could not be parsed (their media is not followed).", st->sdp_errors);
 	scalar(f, "sipxdp_sip_not_sip_total", "counter",
 	       "Datagrams on a SIP port that are not SIP.", st->not_sip);
 }

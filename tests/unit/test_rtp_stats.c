@@ -91,9 +91,38 @@ static void test_loss_dup_reorder(void **state)
 	assert_int_equal(s.duplicates, 2);
 	assert_int_equal(rtp_lost(&s), -1);	/* RFC 3550: negative with duplicates */
 	assert_int_equal(s.max_seq, 14);
-	pkt(&s, 200, 190 * 160, 4000000000ULL);	/* jump past the window */
-	pkt(&s, 100, 90 * 160, 4000000001ULL);	/* more than 64 behind: out of order */
+	pkt(&s, 200, 190 * 160, 4000000000ULL);	/* a gap of 185: loss, not a jump */
+	pkt(&s, 110, 100 * 160, 4000000001ULL);	/* 90 behind: late, past the window */
 	assert_int_equal(s.out_of_order, 2);
+	assert_int_equal(rtp_lost(&s), (200 - 10 + 1) - 8);
+}
+
+/* RFC 3550 A.1: a sender that restarts its numbering, and a stray far away. */
+static void test_restart_and_stray(void **state)
+{
+	struct stream_state s;
+	int i;
+
+	(void)state;
+	stream_start(&s, 30000, 0, 0, 0, CLK_8000);
+	for (i = 1; i < 100; i++)
+		pkt(&s, 30000 + i, i * 160, i * 20000000ULL);
+	pkt(&s, 30102, 102 * 160, 102 * 20000000ULL);	/* 30100 and 30101 lost */
+	assert_int_equal(rtp_lost(&s), 2);
+	/* A stray packet far ahead: not received, no restart. */
+	pkt(&s, 50000, 103 * 160, 103 * 20000000ULL);
+	assert_int_equal(s.restarts, 0);
+	assert_int_equal(rtp_lost(&s), 2);
+	pkt(&s, 30103, 104 * 160, 104 * 20000000ULL);
+	assert_int_equal(rtp_lost(&s), 2);
+	/* The sender restarts at 1000: two in sequence confirm it; loss so far is kept. */
+	for (i = 0; i < 200; i++)
+		pkt(&s, 1000 + i, (200 + i) * 160, (200 + i) * 20000000ULL);
+	assert_int_equal(s.restarts, 1);
+	assert_int_equal(s.packets, 100 + 1 + 1 + 1 + 200);
+	assert_int_equal(rtp_lost(&s), 2);
+	assert_int_equal(s.base_seq, 1000);
+	assert_int_equal(s.max_seq, 1199);
 }
 
 /*
@@ -233,6 +262,7 @@ int main(void)
 		cmocka_unit_test(test_in_order),
 		cmocka_unit_test(test_wrap),
 		cmocka_unit_test(test_loss_dup_reorder),
+		cmocka_unit_test(test_restart_and_stray),
 		cmocka_unit_test(test_jitter_matches_double_model),
 		cmocka_unit_test(test_irregular_packets),
 		cmocka_unit_test(test_no_clock_no_jitter),
