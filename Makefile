@@ -98,8 +98,9 @@ test-net: all
 conformance: all
 	$(Q)./tests/run.sh conformance
 
-bench: $(BUILD)/bench
+bench: $(BUILD)/bench all
 	$(Q)$(BUILD)/bench
+	$(Q)./tests/bench/learn.sh
 
 demo: all
 	$(Q)./deploy/demo.sh

@@ -151,6 +151,7 @@ static void learn_sample(struct calls *c)
 	struct timespec now;
 	uint64_t ns;
 
+	/* Once per SIP message: its first new endpoint is when the wait ends. */
 	if (!c->cfg.live || !c->cur_pkt_ts)
 		return;
 	clock_gettime(CLOCK_MONOTONIC, &now);
@@ -158,6 +159,7 @@ static void learn_sample(struct calls *c)
 	if (ns < c->cur_pkt_ts)
 		return;
 	ns -= c->cur_pkt_ts;
+	c->cur_pkt_ts = 0;
 	c->st.learn_ring[c->st.learn_n % (sizeof(c->st.learn_ring) / sizeof(c->st.learn_ring[0]))] = ns;
 	c->st.learn_n++;
 	c->st.learn_sum_ns += ns;
