@@ -432,6 +432,8 @@ static __always_inline void count_rtp(const struct hook *hk, struct sipxdp_healt
 		return;
 	smp.now_ns = now_ns(hk);
 	if (claim_pending(h, sk, ns)) {
+		/* Held before the SDP was known: only now are the clocks. */
+		__builtin_memcpy(ns->clock_code_pt, ep->clock_code, SIPXDP_NR_PT);
 		rtp_stream_update(ns, &smp);
 	} else {
 		__builtin_memset(ns, 0, sizeof(*ns));

@@ -24,8 +24,9 @@
  *    dynamic types) do not update J.
  *  - max delta, max jitter and the mean take only "regular" packets as
  *    tshark defines them: not the first, no marker bit, not comfort noise
- *    (PT 13 or 19) nor right after it, timestamp not behind the previous
- *    packet's.  The mean is tshark's running mean, which divides by all
+ *    (PT 13 or 19) nor right after it, timestamp not before the stream's
+ *    first (what tshark 4.0.17 checks, measured against it on reordered
+ *    streams).  The mean is tshark's running mean, which divides by all
  *    packets seen so far: every packet that does not enter it still dilutes
  *    it.  mean_acc_q4 holds mean * (packets - 1): a regular packet adds its
  *    J, any other packet after the second scales it by n / (n - 1) (one
@@ -90,6 +91,7 @@ static __always_inline void rtp_stream_init(struct stream_state *s,
 	s->clock_code = s->clock_code_pt[s->pt];
 	s->seen_window = 1;
 	s->bad_seq = RTP_SEQ_NONE;
+	s->first_ts = p->ts;
 	s->prev_ts = p->ts;
 	s->ref_ts = p->ts;
 }
@@ -156,7 +158,8 @@ static __always_inline void rtp_stream_update(struct stream_state *s,
 	__u8 pt = p->pt & (SIPXDP_NR_PT - 1);
 	__u8 code = s->clock_code_pt[pt];
 	__s64 delta_ns = (__s64)(p->now_ns - s->last_ns);
-	int wrong_ts = (__s32)(p->ts - s->prev_ts) < 0;
+	/* tshark 4.0: "wrong timestamp" is a timestamp before the stream's first. */
+	int wrong_ts = (__s32)(p->ts - s->first_ts) < 0;
 	int regular;
 
 	s->packets++;

@@ -108,7 +108,7 @@ struct stream_state {
 	__u64 received_base;		/* packets before the last restart */
 	__u64 bad_received;		/* packets before the jump that bad_seq follows */
 	__u32 strays;			/* jumped packets no restart confirmed: not received */
-	__u32 pad3;
+	__u32 first_ts;			/* RTP timestamp of the first packet */
 
 	/* RFC 3550 A.8 jitter, as tshark 4.0 computes it (include/rtp_stats.h) */
 	__u32 prev_ts;			/* RTP timestamp of the newest packet */

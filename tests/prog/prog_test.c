@@ -537,6 +537,47 @@ static void test_big_frame(void)
 	      "%d events, pkt_len %u cap_len %u", ev.n, ev.m.pkt_len, ev.m.cap_len);
 }
 
+/*
+ * RTP that beats its SDP: held while no endpoint names its destination,
+ * then the stream starts from the held record, with the endpoint's clocks.
+ */
+static void test_held_before_sdp(void)
+{
+	struct flow nat = { 4, "10.9.9.9", "10.0.0.7", 50000, 6010, 0 };
+	struct stream_state st;
+	struct sipxdp_health h0, h1;
+	struct frame f;
+	int i;
+
+	cur = "rtp held until its endpoint is learned";
+	reset_streams();
+	health(&h0);
+	for (i = 0; i < 3; i++) {
+		frame_rtp(&f, &nat, 0, 0, 500 + i, i * 160, 0xfeed, 160);
+		run(&f, 1000000000ULL + i * 20000000ULL);
+	}
+	CHECK(nr_streams() == 0, "no stream before the endpoint is known");
+	endpoint_add("10.0.0.7", 6010, 4, 0, CLK_8000);
+	for (i = 3; i < 10; i++) {
+		frame_rtp(&f, &nat, 0, 0, 500 + i, i * 160, 0xfeed, 160);
+		run(&f, 1000000000ULL + i * 20000000ULL + (i & 1) * 3000000ULL);
+	}
+	health(&h1);
+	CHECK(!stream_get(&nat, 0xfeed, &st) && st.packets == 10 && st.base_seq == 500 && rtp_lost(&st) == 0,
+	      "stream from its first packet: packets %llu base %u", (unsigned long long)st.packets, st.base_seq);
+	CHECK(st.clock_code == CLK_8000 && st.jitter_q4 > 0, "clocks from the endpoint: code %u jitter %llu",
+	      st.clock_code, (unsigned long long)st.jitter_q4);
+	CHECK(h1.pending - h0.pending == 3 && h1.pending_claimed - h0.pending_claimed == 1,
+	      "held %llu claimed %llu", (unsigned long long)(h1.pending - h0.pending),
+	      (unsigned long long)(h1.pending_claimed - h0.pending_claimed));
+	/* Odd destination ports are not held (RTCP's, by convention). */
+	nat.dport = 6013;
+	frame_rtp(&f, &nat, 0, 0, 1, 0, 0xbeef, 160);
+	run(&f, 2000000000ULL);
+	health(&h0);
+	CHECK(h0.pending == h1.pending, "odd port held");
+}
+
 /* A full stream map: the packet passes, the refusal is counted, nothing else changes. */
 static void test_stream_map_full(void)
 {
@@ -668,6 +709,7 @@ int main(void)
 	test_tcp();
 	test_pppoe();
 	test_big_frame();
+	test_held_before_sdp();
 	test_stream_map_full();
 
 	perf_buffer__free(pb);
