@@ -547,8 +547,9 @@ static bool codec_is_voice(const char *name)
 
 /*
  * The stream's codec from its call's SDP: the payload type of its newest
- * packet, unless that was an RFC 4733 event or comfort noise, in which case
- * the first voice codec of the m= line (what the stream carries otherwise).
+ * packet, unless that was an RFC 4733 event or comfort noise in a stream
+ * that also carried voice, in which case the first voice codec of the m=
+ * line (what the stream carries otherwise).
  */
 const char *stream_codec(const struct stream_rec *s, uint32_t *clock_rate)
 {
@@ -569,7 +570,8 @@ const char *stream_codec(const struct stream_rec *s, uint32_t *clock_rate)
 		    !(e->key.port == s->key.sport && !memcmp(&e->key.addr, &s->key.src, 16)))
 			continue;
 		for (j = 0; j < e->npt; j++) {
-			if (e->pt[j].pt == s->st.pt && codec_is_voice(e->pt[j].name)) {
+			/* A stream that never carried voice (events only) is named for what it carries. */
+			if (e->pt[j].pt == s->st.pt && (codec_is_voice(e->pt[j].name) || !s->st.jitter_n)) {
 				if (e->pt[j].clock_rate)
 					*clock_rate = e->pt[j].clock_rate;
 				return e->pt[j].name;
