@@ -111,6 +111,14 @@ static __always_inline void rtp_seq_update(struct stream_state *s, __u16 seq, __
 	if (ahead == 0) {
 		s->duplicates++;
 	} else if (ahead < RTP_MAX_DROPOUT) {
+		/*
+		 * Probation (RFC 3550 A.1, MIN_SEQUENTIAL 2): a source is valid
+		 * once two packets came in sequence.  The packets before still
+		 * count, as tshark counts them; a stray that never validates is
+		 * left out of the reports (user space).
+		 */
+		if (ahead == 1)
+			s->flags |= STREAM_F_VALID;
 		if (seq < s->max_seq)
 			s->cycles += 65536;
 		s->seen_window = ahead >= 64 ? 1 : (s->seen_window << ahead) | 1;

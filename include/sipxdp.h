@@ -127,6 +127,7 @@ _Static_assert(sizeof(struct stream_state) == 288, "stream_state layout");
 
 #define STREAM_F_CREATED_BY_DST	(1U << 0)	/* matched on destination */
 #define STREAM_F_CREATED_BY_SRC	(1U << 1)	/* matched on source (symmetric RTP) */
+#define STREAM_F_VALID		(1U << 2)	/* RFC 3550 A.1 probation passed: two packets in sequence */
 
 /* Clock-rate codes: index into sipxdp_clock_hz / sipxdp_clock_ns_q32. */
 enum sipxdp_clock {

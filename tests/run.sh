@@ -12,7 +12,7 @@ BUILD=${BUILD:-build}
 tiers=("$@")
 [ ${#tiers[@]} -eq 0 ] && tiers=(unit prog net conformance)
 
-passed=0 failed=0 skipped=0
+passed=0 failed=0 skipped=0 rc=0
 note() { printf '== %s\n' "$*"; }
 
 tally() {	# tally NAME RC
@@ -32,7 +32,8 @@ run_unit() {
 		[ -x "$t" ] || continue
 		note "unit: $t"
 		"$t"
-		tally "unit $(basename "$t")" $?
+		rc=$?	# before any command substitution resets $?
+		tally "unit $(basename "$t")" $rc
 	done
 }
 
@@ -44,7 +45,8 @@ run_prog() {
 	for t in tests/prog/test_*.sh; do
 		note "prog: $t"
 		SIPXDP="$BUILD/sipxdp" timeout 120 bash "$t"
-		tally "prog $(basename "$t" .sh)" $?
+		rc=$?
+		tally "prog $(basename "$t" .sh)" $rc
 	done
 }
 
@@ -53,7 +55,8 @@ run_net() {
 	for t in tests/net/test_*.sh; do
 		note "net: $t"
 		SIPXDP="$BUILD/sipxdp" timeout 300 bash "$t"
-		tally "net $(basename "$t" .sh)" $?
+		rc=$?
+		tally "net $(basename "$t" .sh)" $rc
 	done
 }
 
@@ -67,7 +70,8 @@ run_conformance() {
 	for t in tests/conformance/test_*.sh; do
 		note "conformance: $t"
 		SIPXDP="$BUILD/sipxdp" DATA=../shared/data timeout 600 bash "$t"
-		tally "conformance $(basename "$t" .sh)" $?
+		rc=$?
+		tally "conformance $(basename "$t" .sh)" $rc
 	done
 }
 

@@ -670,7 +670,7 @@ static json_t *stream_json(const struct calls *c, const struct stream_rec *s)
 		name = codec;
 	}
 	snprintf(ssrc, sizeof(ssrc), "0x%08x", s->key.ssrc);
-	return json_pack("{s:s, s:s, s:s, s:i, s:s, s:i, s:I, s:I, s:I, s:I, s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
+	return json_pack("{s:s, s:s, s:s, s:i, s:s, s:i, s:I, s:I, s:I, s:I, s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
 		"src", addr_port_str(src, sizeof(src), &s->key.src, ntohs(s->key.sport)),
 		"dst", addr_port_str(dst, sizeof(dst), &s->key.dst, ntohs(s->key.dport)),
 		"ssrc", ssrc,
@@ -688,6 +688,7 @@ static json_t *stream_json(const struct calls *c, const struct stream_rec *s)
 		"max_delta_ms", json_ms((double)st->max_delta_ns / 1e6),
 		"first_seen", unix_time(c, st->first_ns),
 		"last_seen", unix_time(c, st->last_ns),
+		"valid", json_boolean(st->flags & STREAM_F_VALID),
 		"rtcp", stream_rtcp_json(s, rate),
 		"r_factor", quality.r >= 0 ? json_real(round(quality.r * 10) / 10) : json_null(),
 		"mos", quality.r >= 0 ? json_real(round(quality.mos * 100) / 100) : json_null());
@@ -875,6 +876,7 @@ static struct call *call_new(struct calls *c, const struct sip_msg *m, uint64_t 
 	copy_printable(call->to, sizeof(call->to), m->to_uri.len ? m->to_uri : m->to);
 	sip_str_copy(call->from_tag, sizeof(call->from_tag), m->from_tag);
 	call->invite_cseq = m->cseq;
+	sip_str_copy(call->invite_branch, sizeof(call->invite_branch), m->via_branch);
 	call->t_invite = t;
 	call->state = CALL_INVITING;
 	HASH_ADD_STR(c->by_id, call_id, call);
@@ -907,8 +909,10 @@ static void call_on_request(struct calls *c, struct call *call, const struct sip
 			call_reopen(call);
 			c->st.invite_retries++;
 		}
-		if (m->cseq > call->invite_cseq)
+		if (m->cseq >= call->invite_cseq) {
 			call->invite_cseq = m->cseq;
+			sip_str_copy(call->invite_branch, sizeof(call->invite_branch), m->via_branch);
+		}
 		/* A re-INVITE (new CSeq once the dialog is up) renegotiates media. */
 		if (call->state >= CALL_ANSWERED && call->state != CALL_ENDED && m->to_tag.len)
 			call->reinvites++;
@@ -954,6 +958,16 @@ static void call_on_response(struct calls *c, struct call *call, const struct si
 	}
 	if (m->cseq_m != SIP_M_INVITE || call->state == CALL_ENDED)
 		return;
+	/*
+	 * A response belongs to the newest INVITE transaction: same CSeq and,
+	 * where both carry one, the same top Via branch.  A late answer to an
+	 * older INVITE (a retransmitted 407) must not move the call.
+	 */
+	if (m->cseq != call->invite_cseq ||
+	    (m->via_branch.len && call->invite_branch[0] && !sip_str_eq(m->via_branch, call->invite_branch))) {
+		c->st.responses_unmatched++;
+		return;
+	}
 	if (code < 200) {
 		if (call->state == CALL_INVITING)
 			call->state = CALL_PROCEEDING;

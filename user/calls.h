@@ -96,7 +96,8 @@ struct call {
 	bool held_by[3];			/* by enum call_side */
 	uint8_t hangup;				/* enum call_side that sent BYE */
 	unsigned int reinvites;
-	uint32_t invite_cseq;			/* highest CSeq of an INVITE */
+	uint32_t invite_cseq;			/* CSeq of the newest INVITE */
+	char invite_branch[64];			/* its top Via branch */
 	unsigned int forked_answers;		/* 2xx with another To tag */
 	uint64_t t_invite, t_ringing, t_answer, t_end;	/* event clock, ns; 0 = not yet */
 	uint64_t t_last_sip;
@@ -157,6 +158,7 @@ struct calls_stats {
 	uint64_t rtp_lost_total;
 	uint64_t streams_unattached;			/* seen with no call to attach to */
 	uint64_t streams_reaped;			/* of those, removed once silent */
+	uint64_t responses_unmatched;			/* answers to an older INVITE transaction */
 	uint64_t invite_retries;			/* INVITEs that reopened a failed call (auth) */
 	uint64_t rtcp_packets;				/* RTCP compounds read */
 	uint64_t rtcp_errors;				/* ... unreadable */

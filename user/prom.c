@@ -142,6 +142,9 @@ static void write_calls(FILE *f, const struct calls *c)
 	scalar(f, "sipxdp_rtp_held_expired_total", "counter",
 	       "Held RTP records whose endpoint was never learned.", c->st.pending_expired);
 	write_learn(f, &c->st);
+	scalar(f, "sipxdp_sip_responses_unmatched_total", "counter",
+	       "Answers to an INVITE transaction other than the call's newest (CSeq, Via branch).",
+	       c->st.responses_unmatched);
 	scalar(f, "sipxdp_invite_retries_total", "counter",
 	       "INVITEs that continued a call after a failure answer (authentication challenges).",
 	       c->st.invite_retries);
@@ -288,7 +291,7 @@ static void write_streams(FILE *f, const struct calls *c)
 		HASH_ITER(hh, c->streams, s, tmp) {
 			double v;
 
-			if (!s->call || s->call->state == CALL_ENDED)
+			if (!s->call || s->call->state == CALL_ENDED || !(s->st.flags & STREAM_F_VALID))
 				continue;
 			switch (i) {
 			case 0: v = s->st.packets; break;

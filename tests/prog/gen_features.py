@@ -138,6 +138,8 @@ def features():
     c.send("INVITE sip:bob@example.com SIP/2.0", "2 INVITE", body=sdp(A, 30060), dt=40)
     c.ttag = "callee6"
     c.send("SIP/2.0 200 OK", "2 INVITE", by_caller=False, body=sdp(B, 40060))
+    # A retransmission of the first transaction's 407, late: it must not end the call.
+    c.send("SIP/2.0 407 Proxy Authentication Required", "1 INVITE", by_caller=False, to_tag="px")
     c.send("ACK sip:bob@example.com SIP/2.0", "2 ACK")
     rtp(A, B, 30060, 40060, 25, 0x6666)
     c.send("BYE sip:bob@example.com SIP/2.0", "3 BYE")

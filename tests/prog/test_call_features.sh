@@ -48,6 +48,8 @@ check "407 then retry: one record, answered" is auth@test '"\(.state) \(.final_s
 check "retried call's RTP counted" is auth@test '[.streams[].packets]' '[25]'
 check "one record per call" test "$(jq -s 'group_by(.call_id) | map(length) | max' "$out/calls.json")" = 1
 check "INVITE retry counted" grep -qx 'sipxdp_invite_retries_total 1' "$out/m.prom"
+check "late answer to the old transaction ignored, counted" \
+	grep -qx 'sipxdp_sip_responses_unmatched_total 1' "$out/m.prom"
 
 check "early media flagged" is early@test '.early_media' true
 check "no early media otherwise" is reinvite@test '.early_media' false

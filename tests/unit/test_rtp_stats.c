@@ -48,6 +48,7 @@ static void test_in_order(void **state)
 	assert_int_equal(s.jitter_q4, 0);
 	assert_int_equal(s.max_delta_ns, 20000000);
 	assert_int_equal(s.jitter_n, 99);
+	assert_true(s.flags & STREAM_F_VALID);
 	assert_int_equal(rtp_mean_jitter_q4(&s), 0);
 	assert_int_equal(s.duplicates, 0);
 	assert_int_equal(s.out_of_order, 0);
@@ -109,6 +110,17 @@ static void test_restart_and_stray(void **state)
 		pkt(&s, 30000 + i, i * 160, i * 20000000ULL);
 	pkt(&s, 30102, 102 * 160, 102 * 20000000ULL);	/* 30100 and 30101 lost */
 	assert_int_equal(rtp_lost(&s), 2);
+	/* A source whose packets never come two in sequence stays on probation. */
+	{
+		struct stream_state q;
+
+		stream_start(&q, 100, 0, 0, 0, CLK_8000);
+		pkt(&q, 108, 160, 20000000);
+		pkt(&q, 122, 320, 40000000);
+		assert_false(q.flags & STREAM_F_VALID);
+		pkt(&q, 123, 480, 60000000);
+		assert_true(q.flags & STREAM_F_VALID);
+	}
 	/* A stray packet far ahead: not received, no restart. */
 	pkt(&s, 50000, 103 * 160, 103 * 20000000ULL);
 	assert_int_equal(s.restarts, 0);
