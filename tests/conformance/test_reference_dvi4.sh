@@ -2,24 +2,19 @@
 # The reference case: sip-rtp-dvi4.pcap through `sipxdp --read` (the XDP
 # program itself, run by BPF_PROG_TEST_RUN) against tshark's RTP analysis.
 set -uo pipefail
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 SIPXDP=${SIPXDP:-build/sipxdp}
 DATA=${DATA:-../shared/data}
 CAP=$DATA/wireshark/sip-rtp-dvi4.pcap
+# shellcheck source=tests/prog/lib.sh
+. tests/prog/lib.sh
 
-[ "$(id -u)" -eq 0 ] || { echo "SKIP: needs root for BPF_PROG_TEST_RUN"; exit 77; }
-[ -f "$CAP" ] || { echo "SKIP: $CAP absent"; exit 77; }
-for t in tshark jq promtool; do
-	command -v $t >/dev/null || { echo "SKIP: $t missing (make deps)"; exit 77; }
-done
+need_root
+[ -f "$CAP" ] || skip "$CAP absent"
+need_tools tshark jq promtool
 
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
-pass=0 fail=0
-check() {	# check DESCRIPTION COMMAND...
-	local d=$1; shift
-	if "$@"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: $d"; fi
-}
 
 "$SIPXDP" --read "$CAP" --calls-json "$out/calls.json" --textfile "$out/m.prom" 2>"$out/err"
 check "sipxdp --read exits 0" test $? -eq 0
@@ -46,5 +41,4 @@ check "RTP packets counted" grep -qx 'sipxdp_rtp_packets_total 850' "$out/m.prom
 check "calls_total completed" grep -qx 'sipxdp_calls_total{result="completed"} 2' "$out/m.prom"
 check "promtool check metrics" promtool check metrics < "$out/m.prom"
 
-echo "conformance dvi4: $pass passed, $fail failed"
-[ $fail -eq 0 ]
+summary "conformance dvi4"

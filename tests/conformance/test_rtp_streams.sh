@@ -7,13 +7,17 @@
 # or 0.01 ms, whichever is larger.  A stream that differs fails the tier
 # with both rows printed.
 set -uo pipefail
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 SIPXDP=${SIPXDP:-build/sipxdp}
 DATA=${DATA:-../shared/data}
+# shellcheck source=tests/prog/lib.sh
+. tests/prog/lib.sh
+# shellcheck source=tests/conformance/lib.sh
+. tests/conformance/lib.sh
 
-[ "$(id -u)" -eq 0 ] || { echo "SKIP: needs root for BPF_PROG_TEST_RUN"; exit 77; }
-[ -d "$DATA" ] || { echo "SKIP: $DATA absent"; exit 77; }
-command -v tshark >/dev/null || { echo "SKIP: tshark missing (make deps)"; exit 77; }
+need_root
+[ -d "$DATA" ] || skip "$DATA absent"
+need_tools tshark
 
 # Captures whose RTP sipxdp cannot see, with the reason.
 declare -A UNSUPPORTED=(
@@ -28,36 +32,17 @@ declare -A UNSUPPORTED=(
 
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
-pass=0 fail=0 n=0
+n=0
 while IFS= read -r cap; do
 	rel=${cap#"$DATA"/}
 	tshark -r "$cap" -q -z rtp,streams >"$out/tshark.txt" 2>/dev/null
 	# Rows of the table: lines with an SSRC column.
 	grep -qE ' 0x[0-9A-Fa-f]{8} ' "$out/tshark.txt" || continue
 	tshark -r "$cap" -Y sip -T fields -e sip.Method 2>/dev/null | grep -q INVITE || continue
-	if [ -n "${UNSUPPORTED[$rel]:-}" ]; then
-		echo "-- $rel: not compared: ${UNSUPPORTED[$rel]}"
-		continue
-	fi
+	unsupported "$rel" && continue
 	n=$((n + 1))
-	ports=$(tshark -r "$cap" -Y sip -T fields -e udp.srcport -e udp.dstport -e tcp.srcport \
-		-e tcp.dstport 2>/dev/null | tr '\t,' '\n\n' | grep -E '^[0-9]+$' | sort | uniq -c |
-		sort -rn | awk '$1 >= 2 || NR <= 4 {print $2}' | head -16)
-	args=()
-	for p in $ports; do args+=(--sip-port "$p"); done
-	rm -f "$out/calls.json"
-	if ! "$SIPXDP" --read "$cap" --calls-json "$out/calls.json" "${args[@]}" 2>"$out/err"; then
-		echo "FAIL $rel: sipxdp exited non-zero"; cat "$out/err"
-		fail=$((fail + 1))
-		continue
-	fi
-	touch "$out/calls.json"
-	# The media endpoints SIP announced: streams signalled otherwise (MGCP, H.248) are not ours.
-	tshark -r "$cap" -Y 'sip && sdp' -T fields -E occurrence=a -E aggregator=' ' \
-		-e sdp.connection_info.address -e sdp.media.port 2>/dev/null |
-		awk -F'\t' '{na = split($1, a, " "); np = split($2, p, " ");
-			for (i = 1; i <= na; i++) for (j = 1; j <= np; j++) print a[i], p[j]}' \
-		>"$out/endpoints"
+	read_capture "$cap" "$rel" "$out" || { fail=$((fail + 1)); continue; }
+	sip_endpoints "$cap" >"$out/endpoints"
 	if /usr/bin/python3 tests/net/compare_tshark.py --tshark "$out/tshark.txt" \
 		--calls-json "$out/calls.json" --jitter-tol 0.01 --delta-tol 0.01 --rel-tol 0.01 \
 		--sip-endpoints "$out/endpoints" >"$out/cmp"; then
@@ -68,8 +53,7 @@ while IFS= read -r cap; do
 		echo "FAIL $rel:"
 		grep -v '^ok' "$out/cmp" | sed 's/^/    /'
 	fi
-done < <(find "$DATA" -type f \( -name '*.pcap' -o -name '*.pcapng' -o -name '*.cap' \) | sort)
+done < <(captures "$DATA")
 
 [ $n -gt 0 ] || { echo "FAIL: no capture with SIP-signalled RTP under $DATA"; fail=$((fail + 1)); }
-echo "conformance rtp: $pass passed, $fail failed"
-[ $fail -eq 0 ]
+summary "conformance rtp"

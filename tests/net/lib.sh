@@ -30,6 +30,12 @@ IF_GW1=g1
 IF_GW2=g2
 IF_CALLEE=e0
 
+# A tx -> rx veth pair of its own, for replays (net_setup_txrx).
+NS_TX="sipxdp-tx-$NET_SUFFIX"
+NS_RX="sipxdp-rx-$NET_SUFFIX"
+IF_TX=t0
+IF_RX=r0
+
 NET_NAMESPACES=()	# created so far, deleted by net_cleanup
 NET_PIDS=()		# background processes, killed by net_cleanup
 NET_TMPDIRS=()		# scratch directories, removed by net_cleanup
@@ -178,6 +184,24 @@ for _ in range(3):
 sys.exit(1)
 '
 
+# net_setup_txrx - tx -> rx over one veth pair, no addresses: nothing in
+# either namespace talks, so a capture on IF_RX holds exactly the frames sent
+# from IF_TX (IPv6 is off, or its router and neighbour solicitations would
+# join them).  Needs net_trap first, as net_setup.
+net_setup_txrx()
+{
+	local ns
+
+	for ns in "$NS_TX" "$NS_RX"; do
+		net_add_ns "$ns" || return 1
+		in_ns "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
+			net.ipv6.conf.default.disable_ipv6=1 || return 1
+	done
+	ip link add "$IF_TX" netns "$NS_TX" type veth peer name "$IF_RX" netns "$NS_RX" &&
+	ip -n "$NS_TX" link set "$IF_TX" up &&
+	ip -n "$NS_RX" link set "$IF_RX" up
+}
+
 # net_cleanup - kill every background process, delete every namespace (which
 # deletes the veths in it) and scratch directory.  Idempotent.
 net_cleanup()
@@ -219,6 +243,26 @@ net_trap()
 	trap 'exit 143' TERM
 }
 
+# net_keep_on_failure DIR - at cleanup, keep the scratch directories when a
+# check failed or KEEP=1, and after a failure show the tail of DIR/agent.err:
+# the evidence outlives the run.
+net_keep_on_failure()
+{
+	NET_KEEP_DIR=$1
+	NET_CLEANUP_HOOKS+=(net_keep_hook)
+}
+
+net_keep_hook()
+{
+	if [ "$CHECKS_FAILED" -ne 0 ] || [ "${KEEP:-0}" = 1 ]; then
+		NET_TMPDIRS=()
+		echo "work directory kept: $NET_KEEP_DIR"
+		[ "$CHECKS_FAILED" -ne 0 ] && [ -s "$NET_KEEP_DIR/agent.err" ] &&
+			{ echo "--- agent stderr (tail)"; tail -n 20 "$NET_KEEP_DIR/agent.err"; }
+	fi
+	return 0
+}
+
 # Check bookkeeping for the "N passed, N failed" summary.
 CHECKS_PASSED=0
 CHECKS_FAILED=0
@@ -252,6 +296,102 @@ summary()
 {
 	echo "$CHECKS_PASSED passed, $CHECKS_FAILED failed"
 	[ "$CHECKS_FAILED" -eq 0 ]
+}
+
+# not CMD... - true if CMD fails: a check that something is absent.
+not()
+{
+	! "$@"
+}
+
+# need_agent - the agent binary SIPXDP exists; otherwise a failed check (a
+# missing build is not a reason to skip), the summary, and exit 1.
+need_agent()
+{
+	[ -x "$SIPXDP" ] && return 0
+	fail "agent binary $SIPXDP is not built"
+	summary
+	exit 1
+}
+
+# net_agent_bg NS DIR ARGS... - the agent ($SIPXDP ARGS...) in NS in the
+# background, stdout to DIR/agent.out, stderr (its log) to DIR/agent.err.
+# Its pid is appended to NET_PIDS and left in AGENT_PID.  Not net_bg: the
+# log stays apart from what the agent prints on stdout.
+net_agent_bg()
+{
+	local ns=$1 d=$2
+
+	shift 2
+	ip netns exec "$ns" "$SIPXDP" "$@" >"$d/agent.out" 2>"$d/agent.err" </dev/null &
+	AGENT_PID=$!
+	NET_PIDS+=("$AGENT_PID")
+}
+
+# net_agent_start NS DIR REGEX ARGS... - net_agent_bg, then wait up to 5 s
+# for a log line matching REGEX (its "attached to IF" lines).  Only a
+# warning without one: the checks that follow say what is wrong.
+net_agent_start()
+{
+	local ns=$1 d=$2 re=$3
+
+	shift 3
+	net_agent_bg "$ns" "$d" "$@"
+	wait_for_line "$d/agent.err" "$re" 5 "$AGENT_PID" ||
+		echo "warning: no 'attached' from the agent within 5 s" >&2
+}
+
+# net_tshark NS IF PCAP LOG [FILTER] - tshark capturing IF of NS into PCAP in
+# the background (pid in TSHARK_PID), output in LOG.  Returns once tshark
+# says the capture runs ("Capture started" once dumpcap is capturing), or
+# after 10 s with a warning.
+net_tshark()
+{
+	local ns=$1 ifc=$2 pcap=$3 log=$4
+	local -a filter=()
+
+	[ -n "${5:-}" ] && filter=(-f "$5")
+	net_bg "$ns" "$log" tshark -n -i "$ifc" "${filter[@]}" -w "$pcap"
+	TSHARK_PID=$NET_LAST_PID
+	wait_for_line "$log" "Capture started|Capturing on" 10 "$TSHARK_PID" ||
+		echo "warning: tshark did not report a running capture" >&2
+}
+
+# frames_in PCAP - the number of frames in a capture file.
+frames_in()
+{
+	capinfos -M -c -T "$1" 2>/dev/null | awk -F'\t' 'NR == 2 {print $2}'
+}
+
+# gw_xdp_on_both, gw_xdp_on_neither - an XDP program on both or neither of
+# the gateway's interfaces.
+gw_xdp_on_both()
+{
+	xdp_attached "$NS_GW" "$IF_GW1" && xdp_attached "$NS_GW" "$IF_GW2"
+}
+
+gw_xdp_on_neither()
+{
+	! xdp_attached "$NS_GW" "$IF_GW1" && ! xdp_attached "$NS_GW" "$IF_GW2"
+}
+
+# sipp_uac_pcap DIR NCALLS - sipp's uac_pcap places NCALLS calls from the
+# caller to the callee's SIP_PORT and plays pcap/g711a.pcap and
+# pcap/dtmf_2833_1.pcap relative to DIR (see sipp_media_dir); -i binds SIP
+# and (as the default -mi) media.  In the background so a signal reaches
+# the traps without waiting for sipp.  Its exit status in UAC_RC.
+sipp_uac_pcap()
+{
+	local d=$1 n=$2
+
+	cd "$d" || exit 1
+	net_bg "$NS_CALLER" "$d/uac.log" timeout 60 sipp -sn uac_pcap "$CALLEE_IP:$SIP_PORT" \
+		-i "$CALLER_IP" -p "$SIP_PORT" -m "$n" -l "$n" -r 1 \
+		-nostdin -trace_err -timeout 50s -timeout_error
+	wait "$NET_LAST_PID"
+	# shellcheck disable=SC2034  # read by the scripts that source this
+	UAC_RC=$?
+	cd / || exit 1
 }
 
 # sipp_media_dir DIR - the built-in uac_pcap scenario plays pcap/g711a.pcap

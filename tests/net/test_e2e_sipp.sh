@@ -44,37 +44,12 @@ need_root
 need_tools ip sipp tshark promtool prometheus-node-exporter curl bpftool timeout /usr/bin/python3
 [ -r /usr/share/sip-tester/g711a.pcap ] || skip "sipp's g711a.pcap not installed (sip-tester)"
 
-if [ ! -x "$SIPXDP" ]; then
-	fail "agent binary $SIPXDP is not built"
-	summary
-	exit 1
-fi
+need_agent
 
 net_trap
 net_mktemp || exit 1
 DIR=$NET_TMP
-
-# On failure keep the evidence and show the agent's last words.
-keep_dir_on_failure()
-{
-	if [ "$CHECKS_FAILED" -ne 0 ] || [ "${KEEP:-0}" = 1 ]; then
-		NET_TMPDIRS=()
-		echo "work directory kept: $DIR"
-		[ "$CHECKS_FAILED" -ne 0 ] && [ -s "$DIR/agent.err" ] &&
-			{ echo "--- agent stderr (tail)"; tail -n 20 "$DIR/agent.err"; }
-	fi
-}
-NET_CLEANUP_HOOKS+=(keep_dir_on_failure)
-
-gw_xdp_on_both()
-{
-	xdp_attached "$NS_GW" "$IF_GW1" && xdp_attached "$NS_GW" "$IF_GW2"
-}
-
-gw_xdp_on_neither()
-{
-	! xdp_attached "$NS_GW" "$IF_GW1" && ! xdp_attached "$NS_GW" "$IF_GW2"
-}
+net_keep_on_failure "$DIR"
 
 # bpftool lists XDP attachments as "IFNAME(IFINDEX) driver id N" under "xdp:".
 gw_bpftool_xdp()
@@ -105,11 +80,6 @@ promtool_check()
 	promtool check metrics <"$1"
 }
 
-not()
-{
-	! "$@"
-}
-
 net_setup || { fail "build the three-namespace network"; summary; exit 1; }
 sipp_media_dir "$DIR" || exit 1
 
@@ -117,20 +87,11 @@ sipp_media_dir "$DIR" || exit 1
 net_bg "$NS_CALLEE" "$DIR/uas.log" \
 	sipp -sn uas -i "$CALLEE_IP" -p "$SIP_PORT" -nostdin
 
-# Oracle capture.  tshark says "Capture started" once dumpcap is capturing.
-net_bg "$NS_GW" "$DIR/tshark.log" \
-	tshark -n -i "$IF_GW1" -f udp -w "$DIR/cap.pcap"
-TSHARK_PID=$NET_LAST_PID
-wait_for_line "$DIR/tshark.log" "Capture started|Capturing on" 10 "$TSHARK_PID" ||
-	echo "warning: tshark did not report a running capture" >&2
+# Oracle capture.
+net_tshark "$NS_GW" "$IF_GW1" "$DIR/cap.pcap" "$DIR/tshark.log" udp
 
-ip netns exec "$NS_GW" "$SIPXDP" -i "$IF_GW1" -i "$IF_GW2" \
-	--textfile "$DIR/sipxdp.prom" --calls-json "$DIR/calls.json" --interval 1 \
-	>"$DIR/agent.out" 2>"$DIR/agent.err" </dev/null &
-AGENT_PID=$!
-NET_PIDS+=("$AGENT_PID")
-wait_for_line "$DIR/agent.err" attached 5 "$AGENT_PID" ||
-	echo "warning: no 'attached' from the agent within 5 s" >&2
+net_agent_start "$NS_GW" "$DIR" attached -i "$IF_GW1" -i "$IF_GW2" \
+	--textfile "$DIR/sipxdp.prom" --calls-json "$DIR/calls.json" --interval 1
 check "agent is running" kill -0 "$AGENT_PID"
 check "XDP program on $IF_GW1 and $IF_GW2 while running" gw_xdp_on_both
 
@@ -138,16 +99,8 @@ net_bg "$NS_GW" "$DIR/node-exporter.log" \
 	prometheus-node-exporter --collector.disable-defaults --collector.textfile \
 	--collector.textfile.directory="$DIR" --web.listen-address="127.0.0.1:$PROM_PORT"
 
-# Caller: uac_pcap plays pcap/g711a.pcap and pcap/dtmf_2833_1.pcap relative
-# to the working directory; -i binds SIP and (as the default -mi) media.
-# In the background so a signal reaches the traps without waiting for sipp.
-cd "$DIR" || exit 1
-net_bg "$NS_CALLER" "$DIR/uac.log" timeout 60 sipp -sn uac_pcap "$CALLEE_IP:$SIP_PORT" \
-	-i "$CALLER_IP" -p "$SIP_PORT" -m "$NCALLS" -l "$NCALLS" -r 1 \
-	-nostdin -trace_err -timeout 50s -timeout_error
-wait "$NET_LAST_PID"
-UAC_RC=$?
-cd / || exit 1
+# Caller: G.711 then DTMF, from the pcaps in DIR.
+sipp_uac_pcap "$DIR" "$NCALLS"
 check "sipp placed $NCALLS successful calls (exit $UAC_RC)" test "$UAC_RC" -eq 0
 
 # Two intervals, so the textfile and calls JSON cover the last BYE.

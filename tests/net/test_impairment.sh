@@ -50,41 +50,17 @@ DROP=10,11,12,100
 DUP=50:50,120:123
 DELAY=150:151,180:185,130:200
 
-NS_TX="sipxdp-tx-$NET_SUFFIX"
-NS_RX="sipxdp-rx-$NET_SUFFIX"
-IF_TX=t0
-IF_RX=r0
-
 need_root
 need_tools ip sipp tshark tcpreplay capinfos timeout /usr/bin/python3
 [ -r /usr/share/sip-tester/g711a.pcap ] || skip "sipp's g711a.pcap not installed (sip-tester)"
 /usr/bin/python3 -c 'import scapy.all' 2>/dev/null || skip "python3-scapy not installed"
 
-if [ ! -x "$SIPXDP" ]; then
-	fail "agent binary $SIPXDP is not built"
-	summary
-	exit 1
-fi
+need_agent
 
 net_trap
 net_mktemp || exit 1
 DIR=$NET_TMP
-
-keep_dir_on_failure()
-{
-	if [ "$CHECKS_FAILED" -ne 0 ] || [ "${KEEP:-0}" = 1 ]; then
-		NET_TMPDIRS=()
-		echo "work directory kept: $DIR"
-		[ "$CHECKS_FAILED" -ne 0 ] && [ -s "$DIR/agent.err" ] &&
-			{ echo "--- agent stderr (tail)"; tail -n 20 "$DIR/agent.err"; }
-	fi
-}
-NET_CLEANUP_HOOKS+=(keep_dir_on_failure)
-
-frames_in()
-{
-	capinfos -M -c -T "$1" 2>/dev/null | awk -F'\t' 'NR == 2 {print $2}'
-}
+net_keep_on_failure "$DIR"
 
 # ---- 1. record a live call --------------------------------------------------
 
@@ -93,19 +69,10 @@ sipp_media_dir "$DIR" || exit 1
 
 net_bg "$NS_CALLEE" "$DIR/uas.log" \
 	sipp -sn uas -i "$CALLEE_IP" -p "$SIP_PORT" -nostdin
-net_bg "$NS_GW" "$DIR/record.log" \
-	tshark -n -i "$IF_GW1" -f udp -w "$DIR/call.pcap"
-REC_PID=$NET_LAST_PID
-wait_for_line "$DIR/record.log" "Capture started|Capturing on" 10 "$REC_PID" ||
-	echo "warning: tshark did not report a running capture" >&2
+net_tshark "$NS_GW" "$IF_GW1" "$DIR/call.pcap" "$DIR/record.log" udp
+REC_PID=$TSHARK_PID
 
-cd "$DIR" || exit 1
-net_bg "$NS_CALLER" "$DIR/uac.log" timeout 60 sipp -sn uac_pcap "$CALLEE_IP:$SIP_PORT" \
-	-i "$CALLER_IP" -p "$SIP_PORT" -m 1 -l 1 -r 1 \
-	-nostdin -trace_err -timeout 50s -timeout_error
-wait "$NET_LAST_PID"
-UAC_RC=$?
-cd / || exit 1
+sipp_uac_pcap "$DIR" 1
 check "sipp placed 1 successful call (exit $UAC_RC)" test "$UAC_RC" -eq 0
 sleep 0.5
 net_stop "$REC_PID" INT 10
@@ -136,34 +103,12 @@ check "expected G.711 figures are packets 234 lost 2 duplicates 2 out_of_order 3
 
 # ---- 3. replay into the agent -----------------------------------------------
 
-replay_net_setup()
-{
-	local ns
+net_setup_txrx || { fail "build the tx/rx namespaces"; summary; exit 1; }
 
-	for ns in "$NS_TX" "$NS_RX"; do
-		net_add_ns "$ns" || return 1
-		# No IPv6 router or neighbour solicitations among the replayed frames.
-		in_ns "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
-			net.ipv6.conf.default.disable_ipv6=1 || return 1
-	done
-	ip link add "$IF_TX" netns "$NS_TX" type veth peer name "$IF_RX" netns "$NS_RX" &&
-	ip -n "$NS_TX" link set "$IF_TX" up &&
-	ip -n "$NS_RX" link set "$IF_RX" up
-}
-replay_net_setup || { fail "build the tx/rx namespaces"; summary; exit 1; }
+net_tshark "$NS_RX" "$IF_RX" "$DIR/received.pcap" "$DIR/tshark.log"
 
-net_bg "$NS_RX" "$DIR/tshark.log" tshark -n -i "$IF_RX" -w "$DIR/received.pcap"
-TSHARK_PID=$NET_LAST_PID
-wait_for_line "$DIR/tshark.log" "Capture started|Capturing on" 10 "$TSHARK_PID" ||
-	echo "warning: tshark did not report a running capture" >&2
-
-ip netns exec "$NS_RX" "$SIPXDP" -i "$IF_RX" --sip-port "$SIP_PORT" \
-	--calls-json "$DIR/calls.json" --textfile "$DIR/sipxdp.prom" --interval 1 \
-	>"$DIR/agent.out" 2>"$DIR/agent.err" </dev/null &
-AGENT_PID=$!
-NET_PIDS+=("$AGENT_PID")
-wait_for_line "$DIR/agent.err" attached 5 "$AGENT_PID" ||
-	echo "warning: no 'attached' from the agent within 5 s" >&2
+net_agent_start "$NS_RX" "$DIR" attached -i "$IF_RX" --sip-port "$SIP_PORT" \
+	--calls-json "$DIR/calls.json" --textfile "$DIR/sipxdp.prom" --interval 1
 check "agent attached to $IF_RX" xdp_attached "$NS_RX" "$IF_RX"
 
 NFRAMES=$(frames_in "$DIR/impaired.pcap")

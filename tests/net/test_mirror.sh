@@ -23,7 +23,7 @@ NCALLS=3
 need_root
 need_tools ip tc sipp tshark timeout /usr/bin/python3
 [ -r /usr/share/sip-tester/g711a.pcap ] || skip "sipp's g711a.pcap not installed (sip-tester)"
-[ -x "$SIPXDP" ] || { fail "agent binary $SIPXDP is not built"; summary; exit 1; }
+need_agent
 
 net_trap
 net_mktemp || exit 1
@@ -43,15 +43,10 @@ in_ns "$NS_GW" tc qdisc add dev g1 clsact &&
 sipp_media_dir "$DIR" || exit 1
 
 net_bg "$NS_CALLEE" "$DIR/uas.log" sipp -sn uas -i "$CALLEE_IP" -p 5060 -nostdin
-net_bg "$NS_MON" "$DIR/tshark.log" tshark -n -i m1 -f udp -w "$DIR/cap.pcap"
-TSHARK_PID=$NET_LAST_PID
-wait_for_line "$DIR/tshark.log" "Capture started|Capturing on" 10 "$TSHARK_PID" ||
-	echo "warning: tshark did not report a running capture" >&2
+net_tshark "$NS_MON" m1 "$DIR/cap.pcap" "$DIR/tshark.log" udp
 
-ip netns exec "$NS_MON" "$SIPXDP" -i m1 --promisc --calls-json "$DIR/calls.json" \
-	--textfile "$DIR/m.prom" --interval 1 >"$DIR/agent.out" 2>"$DIR/agent.err" </dev/null &
-AGENT_PID=$!
-NET_PIDS+=("$AGENT_PID")
+net_agent_bg "$NS_MON" "$DIR" -i m1 --promisc --calls-json "$DIR/calls.json" \
+	--textfile "$DIR/m.prom" --interval 1
 check "agent attached to the monitor port" wait_for_line "$DIR/agent.err" 'attached to m1' 5 "$AGENT_PID"
 
 (cd "$DIR" && in_ns "$NS_CALLER" timeout 60 sipp -sn uac_pcap "$CALLEE_IP:5060" -i "$CALLER_IP" \

@@ -7,10 +7,10 @@
 #
 # Each capture of REPLAYS (from ../shared/data) is sent with tcpreplay from
 # the tx namespace into t0; its veth peer r0 in the rx namespace has the agent
-# attached (native XDP) with the capture's SIP ports, derived as in
-# tests/conformance/test_rtp_streams.sh, and tshark capturing.  The frames
-# keep their foreign MACs and IPs: XDP sees them before anything looks at the
-# addresses, and the stack drops them afterwards.  Per capture:
+# attached (native XDP) with the capture's SIP ports, derived as the
+# conformance tier does (tests/conformance/lib.sh), and tshark capturing.
+# The frames keep their foreign MACs and IPs: XDP sees them before anything
+# looks at the addresses, and the stack drops them afterwards.  Per capture:
 #   - tcpreplay sent every frame and the receiving capture holds every frame;
 #   - the agent matches tshark on the received capture (what r0 saw) as in
 #     test_e2e_sipp.sh: packets and lost equal, jitter within JITTER_TOL
@@ -61,6 +61,8 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$HERE/../.." && pwd)
 # shellcheck source=tests/net/lib.sh
 . "$HERE/lib.sh"
+# shellcheck source=tests/conformance/lib.sh
+. "$REPO/tests/conformance/lib.sh"
 
 SIPXDP=${SIPXDP:-$REPO/build/sipxdp}
 case $SIPXDP in /*) ;; *) SIPXDP=$PWD/$SIPXDP ;; esac
@@ -86,98 +88,32 @@ REPLAYS=(
 	"wireshark/h263-over-rtp.pcap 1"
 )
 
-NS_TX="sipxdp-tx-$NET_SUFFIX"
-NS_RX="sipxdp-rx-$NET_SUFFIX"
-IF_TX=t0
-IF_RX=r0
-
 need_root
 [ -d "$DATA" ] || skip "$DATA absent"
 need_tools ip tcpreplay tshark capinfos chrt /usr/bin/python3
 
-if [ ! -x "$SIPXDP" ]; then
-	fail "agent binary $SIPXDP is not built"
-	summary
-	exit 1
-fi
+need_agent
 
 net_trap
 net_mktemp || exit 1
 DIR=$NET_TMP
-
-keep_dir_on_failure()
-{
-	if [ "$CHECKS_FAILED" -ne 0 ] || [ "${KEEP:-0}" = 1 ]; then
-		NET_TMPDIRS=()
-		echo "work directory kept: $DIR"
-	fi
-}
-NET_CLEANUP_HOOKS+=(keep_dir_on_failure)
-
-# tx -> rx over one veth pair, no addresses: nothing in either namespace
-# talks, so the receiving capture holds exactly the replayed frames (IPv6 is
-# off, or its router and neighbour solicitations would join them).
-replay_net_setup()
-{
-	local ns
-
-	for ns in "$NS_TX" "$NS_RX"; do
-		net_add_ns "$ns" || return 1
-		in_ns "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
-			net.ipv6.conf.default.disable_ipv6=1 || return 1
-	done
-	ip link add "$IF_TX" netns "$NS_TX" type veth peer name "$IF_RX" netns "$NS_RX" &&
-	ip -n "$NS_TX" link set "$IF_TX" up &&
-	ip -n "$NS_RX" link set "$IF_RX" up
-}
-
-# sip_ports CAP - the capture's SIP ports, as test_rtp_streams.sh finds them:
-# ports of SIP packets seen at least twice, or among the four most used.
-sip_ports()
-{
-	tshark -r "$1" -Y sip -T fields -e udp.srcport -e udp.dstport -e tcp.srcport \
-		-e tcp.dstport 2>/dev/null | tr '\t,' '\n\n' | grep -E '^[0-9]+$' | sort | uniq -c |
-		sort -rn | awk '$1 >= 2 || NR <= 4 {print $2}' | head -16
-}
-
-# sip_endpoints CAP - "ip port" lines of the media endpoints SDP announced.
-sip_endpoints()
-{
-	tshark -r "$1" -Y 'sip && sdp' -T fields -E occurrence=a -E aggregator=' ' \
-		-e sdp.connection_info.address -e sdp.media.port 2>/dev/null |
-		awk -F'\t' '{na = split($1, a, " "); np = split($2, p, " ");
-			for (i = 1; i <= na; i++) for (j = 1; j <= np; j++) print a[i], p[j]}'
-}
-
-frames_in()
-{
-	capinfos -M -c -T "$1" 2>/dev/null | awk -F'\t' 'NR == 2 {print $2}'
-}
+net_keep_on_failure "$DIR"
 
 # send CAP MULT D - one replay through a fresh agent and capture, into D.
 # tcpreplay runs SCHED_FIFO with the nanosleep timer and the capture
 # preloaded: the fewest late wake-ups (see the figures at the top).
 send()
 {
-	local cap=$1 mult=$2 d=$3 port agent_pid tshark_pid t0 t1
-	local -a args=()
+	local cap=$1 mult=$2 d=$3 t0 t1
 
 	rm -f "$d/calls.json" "$d/received.pcap"
-	for port in $(sip_ports "$cap"); do args+=(--sip-port "$port"); done
-	SEND_ARGS="${args[*]}"
+	# The capture's SIP ports, as the conformance tier derives them.
+	sip_port_args "$cap"
+	SEND_ARGS="${SIP_PORT_ARGS[*]}"
 
-	net_bg "$NS_RX" "$d/tshark.log" tshark -n -i "$IF_RX" -w "$d/received.pcap"
-	tshark_pid=$NET_LAST_PID
-	wait_for_line "$d/tshark.log" "Capture started|Capturing on" 10 "$tshark_pid" ||
-		echo "warning: tshark did not report a running capture" >&2
-
-	ip netns exec "$NS_RX" "$SIPXDP" -i "$IF_RX" "${args[@]}" \
-		--calls-json "$d/calls.json" --textfile "$d/sipxdp.prom" --interval 1 \
-		>"$d/agent.out" 2>"$d/agent.err" </dev/null &
-	agent_pid=$!
-	NET_PIDS+=("$agent_pid")
-	wait_for_line "$d/agent.err" attached 5 "$agent_pid" ||
-		echo "warning: no 'attached' from the agent within 5 s" >&2
+	net_tshark "$NS_RX" "$IF_RX" "$d/received.pcap" "$d/tshark.log"
+	net_agent_start "$NS_RX" "$d" attached -i "$IF_RX" "${SIP_PORT_ARGS[@]}" \
+		--calls-json "$d/calls.json" --textfile "$d/sipxdp.prom" --interval 1
 	SEND_ATTACHED=0
 	xdp_attached "$NS_RX" "$IF_RX" && SEND_ATTACHED=1
 
@@ -190,8 +126,8 @@ send()
 	# The last frames reach the capture file and the agent's maps well
 	# within this; the grace period does not matter, SIGTERM writes all.
 	sleep 1
-	net_stop "$tshark_pid" INT 10
-	net_stop "$agent_pid" TERM 10
+	net_stop "$TSHARK_PID" INT 10
+	net_stop "$AGENT_PID" TERM 10
 	SEND_AGENT_RC=$NET_STOP_RC
 	touch "$d/calls.json"
 	tshark -n -r "$d/received.pcap" -q -z rtp,streams >"$d/received.txt" 2>/dev/null
@@ -270,7 +206,7 @@ compare()
 	check "$what" test "$rc" -eq 0
 }
 
-replay_net_setup || { fail "build the tx/rx namespaces"; summary; exit 1; }
+net_setup_txrx || { fail "build the tx/rx namespaces"; summary; exit 1; }
 
 for entry in "${REPLAYS[@]}"; do
 	read -r rel mult <<<"$entry"

@@ -54,11 +54,7 @@ need_root
 need_tools ip sipp tshark timeout /usr/bin/python3
 [ -r /usr/share/sip-tester/g711a.pcap ] || skip "sipp's g711a.pcap not installed (sip-tester)"
 
-if [ ! -x "$SIPXDP" ]; then
-	fail "agent binary $SIPXDP is not built"
-	summary
-	exit 1
-fi
+need_agent
 
 net_trap
 net_mktemp || exit 1
@@ -68,14 +64,7 @@ START=$SECONDS
 cp "$SIPXDP" "$DIR/sipxdp" || exit 1
 SIPXDP=$DIR/sipxdp
 
-keep_dir_on_failure()
-{
-	if [ "$CHECKS_FAILED" -ne 0 ] || [ "${KEEP:-0}" = 1 ]; then
-		NET_TMPDIRS=()
-		echo "work directory kept: $DIR"
-	fi
-}
-NET_CLEANUP_HOOKS+=(keep_dir_on_failure)
+net_keep_on_failure "$DIR"
 
 # A sub-case cleans up after itself (its subshell's EXIT trap); this catches
 # its namespaces if the parent is stopped while the sub-case runs.
@@ -91,11 +80,6 @@ case_namespaces_cleanup()
 	done
 }
 NET_CLEANUP_HOOKS+=(case_namespaces_cleanup)
-
-not()
-{
-	! "$@"
-}
 
 # --- helpers for one sub-case ------------------------------------------
 
@@ -150,27 +134,12 @@ metric_positive()
 	return 1
 }
 
-gw_xdp_on_both()
-{
-	xdp_attached "$NS_GW" "$IF_GW1" && xdp_attached "$NS_GW" "$IF_GW2"
-}
-
-gw_xdp_on_neither()
-{
-	! xdp_attached "$NS_GW" "$IF_GW1" && ! xdp_attached "$NS_GW" "$IF_GW2"
-}
-
 # agent_start - the agent on g1 and g2 of this sub-case's gateway.
 agent_start()
 {
-	ip netns exec "$NS_GW" "$SIPXDP" -i "$IF_GW1" -i "$IF_GW2" \
+	net_agent_start "$NS_GW" "$CDIR" "attached to $IF_GW2" -i "$IF_GW1" -i "$IF_GW2" \
 		--textfile "$CDIR/sipxdp.prom" --calls-json "$CDIR/calls.json" \
-		--interval 1 --grace 1 -v \
-		>"$CDIR/agent.out" 2>"$CDIR/agent.err" </dev/null &
-	AGENT_PID=$!
-	NET_PIDS+=("$AGENT_PID")
-	wait_for_line "$CDIR/agent.err" "attached to $IF_GW2" 5 "$AGENT_PID" ||
-		echo "warning: no 'attached' from the agent within 5 s" >&2
+		--interval 1 --grace 1 -v
 	check "$CASE: agent attached to $IF_GW1 and $IF_GW2" \
 		gw_xdp_on_both
 }
@@ -196,10 +165,7 @@ agent_finish()
 # capture_start IF FILTER - tshark in the gateway namespace.
 capture_start()
 {
-	net_bg "$NS_GW" "$CDIR/tshark.log" tshark -n -i "$1" -f "$2" -w "$CDIR/cap.pcap"
-	TSHARK_PID=$NET_LAST_PID
-	wait_for_line "$CDIR/tshark.log" "Capture started|Capturing on" 10 "$TSHARK_PID" ||
-		echo "warning: tshark did not report a running capture" >&2
+	net_tshark "$NS_GW" "$1" "$CDIR/cap.pcap" "$CDIR/tshark.log" "$2"
 }
 
 # dumpcap loses what is still in the ring buffer's open block when it is

@@ -10,18 +10,15 @@ set -uo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 REPO=$(cd "$HERE/../.." && pwd)
 SIPXDP=${SIPXDP:-$REPO/build/sipxdp}
+# shellcheck source=tests/prog/lib.sh
+. "$HERE/lib.sh"
 
-[ "$(id -u)" -eq 0 ] || { echo "SKIP: needs root for BPF_PROG_TEST_RUN"; exit 77; }
-command -v jq >/dev/null || { echo "SKIP: jq missing (make deps)"; exit 77; }
-/usr/bin/python3 -c 'import scapy' 2>/dev/null || { echo "SKIP: python3-scapy missing"; exit 77; }
+need_root
+need_tools jq
+need_scapy
 
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
-pass=0 fail=0
-check() {
-	local d=$1; shift
-	if "$@"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: $d"; fi
-}
 # field CALL_ID JQ-EXPR: one value from that call's record
 field() { jq -c --arg id "$1" "select(.call_id == \$id) | $2" "$out/calls.json"; }
 is() { [ "$(field "$1" "$2")" = "$3" ] || { echo "  $1 $2 = $(field "$1" "$2"), want $3"; return 1; }; }
@@ -79,5 +76,4 @@ check "the others still active" test "$(jq -r -s '[.[] | select(.state == "activ
 check "eviction counted" grep -qx 'sipxdp_calls_total{result="evicted"} 1' "$out/m.prom"
 check "eviction logged once" test "$(grep -c 'call table full' "$out/err")" = 1
 
-echo "call features: $pass passed, $fail failed"
-[ $fail -eq 0 ]
+summary "call features"

@@ -9,20 +9,15 @@ set -uo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 REPO=$(cd "$HERE/../.." && pwd)
 SIPXDP=${SIPXDP:-$REPO/build/sipxdp}
+# shellcheck source=tests/prog/lib.sh
+. "$HERE/lib.sh"
 
-[ "$(id -u)" -eq 0 ] || { echo "SKIP: needs root for BPF_PROG_TEST_RUN"; exit 77; }
-for t in tshark jq promtool; do
-	command -v $t >/dev/null || { echo "SKIP: $t missing (make deps)"; exit 77; }
-done
-/usr/bin/python3 -c 'import scapy' 2>/dev/null || { echo "SKIP: python3-scapy missing"; exit 77; }
+need_root
+need_tools tshark jq promtool
+need_scapy
 
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
-pass=0 fail=0
-check() {
-	local d=$1; shift
-	if "$@"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: $d"; fi
-}
 
 /usr/bin/python3 "$HERE/gen_calls.py" "$out/calls.pcap" || { echo "FAIL: generate capture"; exit 1; }
 "$SIPXDP" --read "$out/calls.pcap" --calls-json "$out/calls.json" --textfile "$out/m.prom" \
@@ -53,5 +48,4 @@ done
 check "486 counted by method and status" grep -qx 'sipxdp_sip_messages_total{type="response",method="INVITE",status="486"} 1' "$out/m.prom"
 check "CANCEL counted" grep -qx 'sipxdp_sip_messages_total{type="request",method="CANCEL"} 1' "$out/m.prom"
 
-echo "call states: $pass passed, $fail failed"
-[ $fail -eq 0 ]
+summary "call states"

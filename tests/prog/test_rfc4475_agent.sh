@@ -36,24 +36,20 @@ RFC4475_DIR=${RFC4475_DIR:-${DATA:-$REPO/../shared/data}/rfc4475}
 # Its own directory under the build tree: incremental, and `make clean` removes it.
 ASAN_BUILD=${ASAN_BUILD:-$(dirname "$SIPXDP")/asan}
 ASAN_CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined"
+# shellcheck source=tests/prog/lib.sh
+. "$HERE/lib.sh"
+CHECK_PRINT_PASS=1
 
 # RFC 4475 3.1.1, "Valid Messages": a parser must accept all of them.
 VALID="wsinv intmeth esc01 escnull esc02 lwsdisp longreq dblreq semiuri transports mpart01 unreason noreason"
 
-[ "$(id -u)" -eq 0 ] || { echo "SKIP: needs root for BPF_PROG_TEST_RUN"; exit 77; }
-[ -d "$RFC4475_DIR" ] || { echo "SKIP: $RFC4475_DIR absent"; exit 77; }
-for t in promtool jq make; do
-	command -v $t >/dev/null || { echo "SKIP: $t missing (make deps)"; exit 77; }
-done
-/usr/bin/python3 -c 'import scapy' 2>/dev/null || { echo "SKIP: python3-scapy missing"; exit 77; }
+need_root
+[ -d "$RFC4475_DIR" ] || skip "$RFC4475_DIR absent"
+need_tools promtool jq make
+need_scapy
 
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
-pass=0 fail=0
-check() {
-	local d=$1; shift
-	if "$@"; then pass=$((pass + 1)); echo "PASS: $d"; else fail=$((fail + 1)); echo "FAIL: $d"; fi
-}
 
 echo "building $ASAN_BUILD/sipxdp (ASan, UBSan, LSan)"
 # A make of its own: flags of a calling make (make test CFLAGS=...) must not reach it.
@@ -188,5 +184,4 @@ check "tcp: framer delivered at least one message, at most $N" test "${tm:-0}" -
 check "tcp: messages + parse_errors + not_sip = messages framed" eq sum "$((m + pe + ns))" "$tm"
 
 echo "    replays took $((SECONDS - t0)) s"
-echo "rfc4475 agent: $pass passed, $fail failed"
-[ $fail -eq 0 ]
+summary "rfc4475 agent"
