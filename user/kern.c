@@ -33,9 +33,9 @@ static void on_sample(void *ctx, int cpu, void *data, __u32 size)
 		return;
 	}
 	memcpy(&m, data, sizeof(m));
-	/* A fragment may hold fewer than 8 bytes (the tail of a datagram): no L4 header to check. */
+	/* The event's own framing only; what the headers must hold is reasm.c's to check. */
 	if (m.cap_len > size - sizeof(m) || m.payload_off > m.cap_len ||
-	    m.l4_off + ((m.flags & SIPXDP_META_F_FRAG) ? 0u : 8u) > m.cap_len || m.l3_off >= m.l4_off) {
+	    m.l4_off > m.cap_len || m.l3_off >= m.l4_off) {
 		k->events_bad++;
 		return;
 	}

@@ -126,10 +126,7 @@ void reasm_event(struct reasm *r, const struct sipxdp_meta *m, const uint8_t *fr
 {
 	struct sip_pkt pkt;
 
-	if (m->l3_off >= m->cap_len || m->l4_off > m->cap_len) {
-		r->st.bad_events++;
-		return;
-	}
+	/* kern.c checked that the offsets lie inside the captured bytes. */
 	if (m->flags & SIPXDP_META_F_FRAG) {
 		fragment(r, m, frame);
 	} else if (m->l4_proto == IPPROTO_TCP) {
