@@ -259,9 +259,9 @@ static __always_inline void rtp_sample_of(struct rtp_sample *smp, const __u8 *rt
 	smp->bytes = len;
 }
 
-static __always_inline void send_sip(const struct hook *hk, struct sipxdp_health *h,
-				     void *data, void *end, void *l3, void *l4, void *payload,
-				     __u8 family, __u8 l4_proto, __u8 flags)
+/* Hand a frame up through the perf buffer: SIP, RTCP or an RFC 4733 event. */
+static __always_inline void send_up(const struct hook *hk, struct sipxdp_health *h,
+				    const struct frame_ref *f, void *payload, __u8 l4_proto, __u8 flags)
 {
 	struct sipxdp_meta m = {};
 	__u64 len = frame_len(hk);
@@ -270,10 +270,10 @@ static __always_inline void send_sip(const struct hook *hk, struct sipxdp_health
 	m.ifindex = hook_ifindex(hk);
 	m.pkt_len = len;
 	m.cap_len = len;
-	m.l3_off = l3 - data;
-	m.l4_off = l4 - data;
-	m.payload_off = payload - data;
-	m.family = family;
+	m.l3_off = f->l3 - f->data;
+	m.l4_off = f->l4 - f->data;
+	m.payload_off = payload - f->data;
+	m.family = f->family;
 	m.l4_proto = l4_proto;
 	m.flags = flags;
 	m.clock = clock_source;
@@ -283,12 +283,6 @@ static __always_inline void send_sip(const struct hook *hk, struct sipxdp_health
 		h->perf_fail++;
 	else if (!(flags & (SIPXDP_META_F_RTCP | SIPXDP_META_F_DTMF)))
 		h->sip++;
-}
-
-static __always_inline void send_up(const struct hook *hk, struct sipxdp_health *h,
-				    const struct frame_ref *f, void *payload, __u8 l4_proto, __u8 flags)
-{
-	send_sip(hk, h, f->data, f->end, f->l3, f->l4, payload, f->family, l4_proto, flags);
 }
 
 /*
@@ -497,8 +491,7 @@ static __always_inline void frag_key_of(struct frag_key *fk, const struct stream
 /* A fragment with no L4 header: handed up if it belongs to a SIP datagram. */
 static __always_inline void later_fragment(const struct hook *hk, struct sipxdp_health *h,
 					   const struct stream_key *sk, const struct frag_info *fi,
-					   int proto, void *data, void *end, void *l3, void *l4,
-					   __u8 family)
+					   int proto, const struct frame_ref *frame)
 {
 	struct frag_key fk = {};
 
@@ -508,23 +501,21 @@ static __always_inline void later_fragment(const struct hook *hk, struct sipxdp_
 		return;
 	}
 	h->sip_fragments++;
-	send_sip(hk, h, data, end, l3, l4, l4, family, proto, SIPXDP_META_F_FRAG);
+	send_up(hk, h, frame, frame->l4, proto, SIPXDP_META_F_FRAG);
 }
 
 static __always_inline void tcp_segment(const struct hook *hk, struct sipxdp_health *h,
-					struct cursor *c, void *data, void *end, void *l3,
-					__u8 family)
+					struct cursor *c, const struct frame_ref *frame)
 {
-	void *l4 = c->pos;
 	struct tcphdr *th;
 
-	if (parse_tcphdr(c, end, &th) < 0) {
+	if (parse_tcphdr(c, frame->end, &th) < 0) {
 		h->malformed++;
 		return;
 	}
 	if (is_sip_port(th->source, th->dest)) {
 		h->sip_tcp++;
-		send_sip(hk, h, data, end, l3, l4, c->pos, family, IPPROTO_TCP, 0);
+		send_up(hk, h, frame, c->pos, IPPROTO_TCP, 0);
 	} else if (is_tls_port(th->source, th->dest)) {
 		/* SIP over TLS cannot be read: count it so that nobody mistakes silence for no calls. */
 		h->tls++;
@@ -540,6 +531,7 @@ static __always_inline int observe(const struct hook *hk, void *data, void *end)
 	struct frag_info fi = {};
 	struct sipxdp_health *h;
 	struct cursor c = { .pos = data };
+	struct frame_ref frame;
 	struct ethhdr *eth;
 	struct udphdr *udp;
 	void *l3, *l4;
@@ -587,16 +579,17 @@ static __always_inline int observe(const struct hook *hk, void *data, void *end)
 		return XDP_PASS;
 	}
 	l4 = c.pos;
+	frame = (struct frame_ref){ data, end, l3, l4, family };
 
 	if (fi.kind != FRAG_NONE) {
 		h->ip_fragments++;
 		if (fi.kind == FRAG_LATER) {
-			later_fragment(hk, h, &sk, &fi, proto, data, end, l3, l4, family);
+			later_fragment(hk, h, &sk, &fi, proto, &frame);
 			return XDP_PASS;
 		}
 	}
 	if (proto == IPPROTO_TCP) {
-		tcp_segment(hk, h, &c, data, end, l3, family);
+		tcp_segment(hk, h, &c, &frame);
 		return XDP_PASS;
 	}
 	if (proto != IPPROTO_UDP)
@@ -613,7 +606,7 @@ static __always_inline int observe(const struct hook *hk, void *data, void *end)
 		frag_key_of(&fk, &sk, fi.id, proto);
 		bpf_map_update_elem(&sip_frags, &fk, &one, BPF_ANY);
 		h->sip_fragments++;
-		send_sip(hk, h, data, end, l3, l4, l4, family, IPPROTO_UDP, SIPXDP_META_F_FRAG);
+		send_up(hk, h, &frame, l4, IPPROTO_UDP, SIPXDP_META_F_FRAG);
 		return XDP_PASS;
 	}
 
@@ -627,7 +620,7 @@ static __always_inline int observe(const struct hook *hk, void *data, void *end)
 	sk.dport = udp->dest;
 
 	if (is_sip_port(udp->source, udp->dest)) {
-		send_sip(hk, h, data, end, l3, l4, c.pos, family, IPPROTO_UDP, 0);
+		send_up(hk, h, &frame, c.pos, IPPROTO_UDP, 0);
 		return XDP_PASS;
 	}
 
@@ -638,14 +631,10 @@ static __always_inline int observe(const struct hook *hk, void *data, void *end)
 			hold_pending(hk, h, &sk, c.pos, len);
 		return XDP_PASS;
 	}
-	{
-		struct frame_ref frame = { data, end, l3, l4, family };
-
-		if (kind == 1)
-			count_rtp(hk, h, &sk, c.pos, len, &frame);
-		else
-			count_non_rtp(hk, h, &sk, kind == 2, c.pos, &frame);
-	}
+	if (kind == 1)
+		count_rtp(hk, h, &sk, c.pos, len, &frame);
+	else
+		count_non_rtp(hk, h, &sk, kind == 2, c.pos, &frame);
 	return XDP_PASS;
 
 malformed:
