@@ -456,19 +456,22 @@ static bool call_has_addr(const struct call *call, const struct sipxdp_addr *a, 
  * one port) would otherwise hand the stream to an unrelated call.  Only the
  * calls indexed under the stream's two endpoints are looked at.
  */
+/* The endpoint at addr:port (network order), with the calls that name it; NULL if none. */
+static struct ep_ref *ep_ref_at(const struct calls *c, const struct sipxdp_addr *addr, uint16_t port)
+{
+	struct endpoint_key ek = { .addr = *addr, .port = port, .proto = IPPROTO_UDP };
+	struct ep_ref *r;
+
+	HASH_FIND(hh, c->eps, &ek, sizeof(ek), r);
+	return r;
+}
+
 static struct call *stream_find_call(struct calls *c, const struct stream_key *k)
 {
-	struct endpoint_key ek = { .proto = IPPROTO_UDP };
+	struct ep_ref *ends[2] = { ep_ref_at(c, &k->src, k->sport), ep_ref_at(c, &k->dst, k->dport) };
 	struct call *both = NULL, *one = NULL;
-	struct ep_ref *ends[2];
 	int nr_one = 0, e, i;
 
-	ek.addr = k->src;
-	ek.port = k->sport;
-	HASH_FIND(hh, c->eps, &ek, sizeof(ek), ends[0]);
-	ek.addr = k->dst;
-	ek.port = k->dport;
-	HASH_FIND(hh, c->eps, &ek, sizeof(ek), ends[1]);
 	for (e = 0; e < 2; e++) {
 		for (i = 0; ends[e] && i < ends[e]->refs; i++) {
 			struct call *call = ends[e]->calls[i];
@@ -1011,15 +1014,12 @@ static void count_message(struct calls *c, const struct sip_msg *m)
 /* The call whose SDP named either end of this packet (the newest, if several). */
 static struct call *call_of_endpoints(struct calls *c, const struct sip_pkt *pkt)
 {
-	struct endpoint_key ek = { .proto = IPPROTO_UDP };
 	struct call *best = NULL;
 	struct ep_ref *r;
 	int e, i;
 
 	for (e = 0; e < 2; e++) {
-		ek.addr = e ? pkt->src : pkt->dst;
-		ek.port = htons(e ? pkt->sport : pkt->dport);
-		HASH_FIND(hh, c->eps, &ek, sizeof(ek), r);
+		r = e ? ep_ref_at(c, &pkt->src, htons(pkt->sport)) : ep_ref_at(c, &pkt->dst, htons(pkt->dport));
 		for (i = 0; r && i < r->refs; i++)
 			if (!best || r->calls[i]->t_invite > best->t_invite)
 				best = r->calls[i];

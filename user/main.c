@@ -407,10 +407,16 @@ static void write_outputs(struct agent *a)
 		show(a);
 }
 
-static void tick(struct agent *a, uint64_t now)
+/* Time has moved on to now (event clock): expire what waited too long. */
+static void advance(struct agent *a, uint64_t now)
 {
 	reasm_expire(&a->reasm, now);
 	calls_tick(&a->calls, now);
+}
+
+static void tick(struct agent *a, uint64_t now)
+{
+	advance(a, now);
 	write_outputs(a);
 }
 
@@ -422,8 +428,7 @@ static int offline_tick(void *ctx, uint64_t ts)
 	if (!a->next_tick)
 		a->next_tick = ts + a->interval_ns;
 	if (ts >= a->next_tick) {
-		reasm_expire(&a->reasm, ts);
-		calls_tick(&a->calls, ts);
+		advance(a, ts);
 		a->next_tick = ts + a->interval_ns;
 	}
 	return stop;
@@ -504,7 +509,7 @@ static int run_offline(struct agent *a)
 	err = capture_replay(a->o.read, offline_run, offline_tick, a, &cs);
 	if (err)
 		return err;
-	calls_tick(&a->calls, a->last_ts);
+	advance(a, a->last_ts);
 	pr_info("%s: %llu frames replayed\n", a->o.read, (unsigned long long)cs.frames);
 	return 0;
 }
