@@ -3,13 +3,18 @@
 # Idempotent: does nothing when every package is already there.
 set -euo pipefail
 
+# Every tool a test, the demo or the fuzz run calls is here: CI starts from a
+# bare Debian 12 (../shared/tools/fresh-machine.sh), and apt runs without
+# recommends, so what a package only recommends is named too.
 PKGS=(
 	# build
 	make gcc clang llvm libc6-dev gcc-multilib pkg-config
 	libbpf-dev bpftool libelf-dev zlib1g-dev libpcap-dev libjansson-dev uthash-dev
-	# tests
-	libcmocka-dev iproute2 sip-tester tshark prometheus prometheus-node-exporter
-	python3 python3-scapy jq curl procps
+	# tests: unit (cmocka), fuzz (libFuzzer's runtime, only recommended by clang)
+	libcmocka-dev libclang-rt-14-dev
+	# tests: peers, oracles and tools of the prog, net and conformance tiers
+	iproute2 sip-tester tshark tcpreplay prometheus prometheus-node-exporter
+	python3 python3-scapy jq curl procps util-linux
 )
 
 missing=()
