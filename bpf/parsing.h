@@ -4,7 +4,8 @@
  *
  * Each parser takes a cursor, checks that the whole header lies before
  * `end` before reading it, advances the cursor and returns the next
- * protocol (or -1 when the header is truncated or inconsistent).
+ * protocol (EtherTypes in network byte order, IP protocols as the one byte
+ * they are), or a negative enum parse_err.
  */
 #ifndef SIPXDP_PARSING_H
 #define SIPXDP_PARSING_H
@@ -20,6 +21,11 @@
 
 #define VLAN_MAX_DEPTH 2
 #define IPV6_EXT_MAX_DEPTH 6
+
+enum parse_err {
+	PARSE_MALFORMED = -1,	/* truncated or inconsistent header */
+	PARSE_TOO_DEEP = -2,	/* more IPv6 extension headers than we walk */
+};
 
 /* What the IP layer says about fragmentation. */
 enum frag_kind {
@@ -56,7 +62,7 @@ static __always_inline int parse_pppoe(struct cursor *c, void *end)
 	struct pppoe_ses_hdr *ph = c->pos;
 
 	if ((void *)(ph + 1) > end)
-		return -1;
+		return PARSE_MALFORMED;
 	c->pos = ph + 1;
 	if (ph->ppp_proto == bpf_htons(0x0021))
 		return bpf_htons(ETH_P_IP);
@@ -77,7 +83,7 @@ static __always_inline int parse_ethhdr(struct cursor *c, void *end, struct ethh
 	int i;
 
 	if ((void *)(eth + 1) > end)
-		return -1;
+		return PARSE_MALFORMED;
 	c->pos = eth + 1;
 	proto = eth->h_proto;
 	*out = eth;
@@ -88,7 +94,7 @@ static __always_inline int parse_ethhdr(struct cursor *c, void *end, struct ethh
 			break;
 		vlh = c->pos;
 		if ((void *)(vlh + 1) > end)
-			return -1;
+			return PARSE_MALFORMED;
 		proto = vlh->encap_proto;
 		c->pos = vlh + 1;
 	}
@@ -109,16 +115,16 @@ static __always_inline int parse_iphdr(struct cursor *c, void *end, struct iphdr
 	__u16 frag;
 
 	if ((void *)(iph + 1) > end)
-		return -1;
+		return PARSE_MALFORMED;
 	if (iph->version != 4)
-		return -1;
+		return PARSE_MALFORMED;
 	hlen = iph->ihl * 4;
 	if (hlen < (int)sizeof(*iph))
-		return -1;
+		return PARSE_MALFORMED;
 	if (c->pos + hlen > end)
-		return -1;
+		return PARSE_MALFORMED;
 	if (bpf_ntohs(iph->tot_len) < hlen)
-		return -1;
+		return PARSE_MALFORMED;
 	frag = bpf_ntohs(iph->frag_off);
 	fi->kind = frag & 0x1fff ? FRAG_LATER : frag & 0x2000 ? FRAG_FIRST : FRAG_NONE;
 	fi->id = bpf_ntohs(iph->id);
@@ -142,7 +148,7 @@ struct ip6_frag {
 /*
  * IPv6: walks up to IPV6_EXT_MAX_DEPTH extension headers (hop-by-hop,
  * routing, destination options, fragment, AH) and returns the upper-layer
- * protocol, or -2 when the chain is longer than we walk.
+ * protocol, or PARSE_TOO_DEEP when the chain is longer than we walk.
  */
 static __always_inline int parse_ip6hdr(struct cursor *c, void *end, struct ipv6hdr **out,
 					struct frag_info *fi)
@@ -153,9 +159,9 @@ static __always_inline int parse_ip6hdr(struct cursor *c, void *end, struct ipv6
 	int i, nh;
 
 	if ((void *)(ip6h + 1) > end)
-		return -1;
+		return PARSE_MALFORMED;
 	if (ip6h->version != 6)
-		return -1;
+		return PARSE_MALFORMED;
 	c->pos = ip6h + 1;
 	*out = ip6h;
 	nh = ip6h->nexthdr;
@@ -168,21 +174,21 @@ static __always_inline int parse_ip6hdr(struct cursor *c, void *end, struct ipv6
 		case IPPROTO_DSTOPTS:
 			ext = c->pos;
 			if ((void *)(ext + 1) > end)
-				return -1;
+				return PARSE_MALFORMED;
 			nh = ext->nexthdr;
 			c->pos += (ext->len + 1) * 8;
 			break;
 		case IPPROTO_AH:
 			ext = c->pos;
 			if ((void *)(ext + 1) > end)
-				return -1;
+				return PARSE_MALFORMED;
 			nh = ext->nexthdr;
 			c->pos += (ext->len + 2) * 4;
 			break;
 		case IPPROTO_FRAGMENT:
 			fh = c->pos;
 			if ((void *)(fh + 1) > end)
-				return -1;
+				return PARSE_MALFORMED;
 			nh = fh->nexthdr;
 			fi->kind = bpf_ntohs(fh->frag_off) & ~7 ? FRAG_LATER :
 				   bpf_ntohs(fh->frag_off) & 1 ? FRAG_FIRST : FRAG_NONE;
@@ -191,12 +197,12 @@ static __always_inline int parse_ip6hdr(struct cursor *c, void *end, struct ipv6
 			break;
 		default:
 			if (c->pos > end)
-				return -1;
+				return PARSE_MALFORMED;
 			return nh;
 		}
 	}
 	if (c->pos > end)
-		return -1;
+		return PARSE_MALFORMED;
 	/* Walked IPV6_EXT_MAX_DEPTH headers: fine if what follows is not one more. */
 	switch (nh) {
 	case IPPROTO_HOPOPTS:
@@ -204,14 +210,14 @@ static __always_inline int parse_ip6hdr(struct cursor *c, void *end, struct ipv6
 	case IPPROTO_DSTOPTS:
 	case IPPROTO_AH:
 	case IPPROTO_FRAGMENT:
-		return -2;
+		return PARSE_TOO_DEEP;
 	}
 	return nh;
 }
 
 /*
  * UDP: returns the payload length taken from the UDP header, which must be
- * at least 8.  *beyond is set when that length runs past the first buffer:
+ * at least 8 (host byte order), or PARSE_MALFORMED.  *beyond is set when that length runs past the first buffer:
  * the caller checks it against the whole frame (multi-buffer XDP), since
  * only it can ask for the frame's full length.
  */
@@ -222,10 +228,10 @@ static __always_inline int parse_udphdr(struct cursor *c, void *end, struct udph
 	int len;
 
 	if ((void *)(h + 1) > end)
-		return -1;
+		return PARSE_MALFORMED;
 	len = bpf_ntohs(h->len);
 	if (len < (int)sizeof(*h))
-		return -1;
+		return PARSE_MALFORMED;
 	*beyond = c->pos + len > end;
 	c->pos = h + 1;
 	*out = h;
@@ -241,7 +247,7 @@ static __always_inline int parse_udphdr_frag(struct cursor *c, void *end, struct
 	struct udphdr *h = c->pos;
 
 	if ((void *)(h + 1) > end)
-		return -1;
+		return PARSE_MALFORMED;
 	c->pos = h + 1;
 	*out = h;
 	return 0;
@@ -254,10 +260,10 @@ static __always_inline int parse_tcphdr(struct cursor *c, void *end, struct tcph
 	int len;
 
 	if ((void *)(h + 1) > end)
-		return -1;
+		return PARSE_MALFORMED;
 	len = h->doff * 4;
 	if (len < (int)sizeof(*h) || c->pos + len > end)
-		return -1;
+		return PARSE_MALFORMED;
 	c->pos += len;
 	*out = h;
 	return 0;

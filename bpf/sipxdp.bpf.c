@@ -2,11 +2,12 @@
 /*
  * sipxdp.bpf.c - the XDP observer.
  *
- * SIP (UDP on a configured port) goes to user space through a perf buffer,
- * frame bytes copied by the kernel.  RTP on a media endpoint that user space
- * learned from SDP is counted in place: a known stream costs one hash lookup
- * and one uncontended spin lock.  Nothing else crosses to user space, and
- * every frame is passed untouched.
+ * SIP (UDP or TCP on a configured port) goes to user space through a perf
+ * buffer, frame bytes copied by the kernel.  RTP on a media endpoint that
+ * user space learned from SDP is counted in place: a known stream costs one
+ * hash lookup and one uncontended spin lock.  RTCP and RFC 4733 event end
+ * packets go up too (a few per stream and digit); nothing else crosses to
+ * user space, and every frame is passed untouched.  The maps are in maps.h.
  */
 #include <linux/bpf.h>
 #include <linux/pkt_cls.h>
@@ -14,6 +15,7 @@
 #include <bpf/bpf_endian.h>
 
 #include "parsing.h"
+#include "maps.h"
 #include "sipxdp.h"
 #include "rtp_stats.h"
 
@@ -23,112 +25,12 @@
 
 char LICENSE[] SEC("license") = "GPL";
 
-/*
- * Ports of the learned media endpoints, one bit each, kept by user space
- * (mmap'ed .bss, atomic bit updates).  Two loads tell most UDP that it is
- * not media before any hash lookup is paid.
- */
-__u64 media_ports[65536 / 64] = {};
-
 /* Set by user space between open and load. */
 const volatile __u16 sip_ports[SIPXDP_MAX_SIP_PORTS] = {}; /* network byte order */
 const volatile __u32 nr_sip_ports = 0;
 const volatile __u8 clock_source = SIPXDP_CLOCK_MONO;
 const volatile __u16 tls_ports[SIPXDP_MAX_TLS_PORTS] = {}; /* network byte order */
 const volatile __u32 nr_tls_ports = 0;
-
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, SIPXDP_DEF_MAX_ENDPOINTS);
-	__type(key, struct endpoint_key);
-	__type(value, struct endpoint_info);
-} endpoints SEC(".maps");
-
-/*
- * Two CPUs can update one stream at once (RSS spreads a flow over queues
- * when a hash changes, and both directions of a symmetric port pair may
- * land on different CPUs).  Sequence, jitter and loss state is a chain of
- * dependent updates that cannot be split per CPU and summed, so each
- * stream carries a bpf_spin_lock taken around rtp_stream_update().  The
- * update is a few dozen instructions with no calls, and a flow normally
- * stays on one CPU, so the lock is uncontended.  User space reads entries
- * with BPF_F_LOCK to get a consistent copy.
- */
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, SIPXDP_DEF_MAX_STREAMS);
-	__type(key, struct stream_key);
-	__type(value, struct stream_state);
-} streams SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct sipxdp_health);
-} health SEC(".maps");
-
-/*
- * First fragments of SIP datagrams.  A later fragment is handed up only if
- * its first fragment came through here before it; one that overtakes its
- * first fragment is not (XDP cannot hold it), so that datagram is lost to
- * the analysis and the fragment is counted in frag_unclaimed.  LRU: old
- * entries need no cleanup.
- */
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 4096);
-	__type(key, struct frag_key);
-	__type(value, __u8);
-} sip_frags SEC(".maps");
-
-/*
- * RTP that arrives before user space has learned its endpoint from the SDP
- * (RTP can follow the 200 OK by a millisecond; parsing it takes longer).
- * The first packets of such a stream are counted here, keyed by their
- * destination; when the endpoint is learned, the first packet that finds
- * it starts the stream from this record, so no packet is missed.  Only
- * RTP-looking packets between even-numbered high ports (RTP's convention)
- * are held.  A hash, not an LRU (an LRU map cannot hold a bpf_spin_lock:
- * "map 'pending' has to have BTF in order to use bpf_spin_lock", kernel 6.18);
- * user space removes records nobody claimed within a few seconds.
- */
-struct pending_rtp {
-	struct stream_key key;
-	struct stream_state st;
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 1024);
-	__type(key, struct endpoint_key);
-	__type(value, struct pending_rtp);
-} pending SEC(".maps");
-
-/*
- * Room to build a new stream's value: 248 bytes do not fit the BPF stack
- * beside the rest.  Declared by size, not type: a per-CPU map may not hold
- * a bpf_spin_lock, and this copy is never locked.
- */
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__uint(key_size, sizeof(__u32));
-	__uint(value_size, sizeof(struct stream_state));
-} scratch SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__uint(key_size, sizeof(__u32));
-	__uint(value_size, sizeof(struct pending_rtp));
-} pending_scratch SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERF_EVENT_ARRAY);
-	__uint(key_size, sizeof(__u32));
-	__uint(value_size, sizeof(__u32));
-} sip_events SEC(".maps");
 
 #define RTP_HDR_LEN 12
 
@@ -142,8 +44,6 @@ struct hook {
 	void *ctx;
 	int tc;
 };
-
-static const __u8 zero_codes[SIPXDP_NR_PT];
 
 /* Where a frame's headers are, for handing it up. */
 struct frame_ref {
@@ -219,24 +119,31 @@ static __always_inline void addr_v4(struct sipxdp_addr *a, __be32 ip)
 	__builtin_memcpy(&a->a[12], &ip, 4);
 }
 
+/* What a UDP payload is, as far as media is concerned. */
+enum payload_kind {
+	PAYLOAD_OTHER,
+	PAYLOAD_RTP,
+	PAYLOAD_RTCP,		/* RTCP-looking: version 2, packet type 192-223 */
+};
+
 /*
  * Is this UDP payload an RTP packet?  Version 2, the CSRC list and the
  * header extension inside the payload, and not RTCP (packet types 192-223
  * read as RTP would be marker + PT 64-95, which RFC 5761 keeps clear for
- * that reason).  Returns 1 for RTP, 2 for RTCP-looking, 0 otherwise.
+ * that reason).
  */
-static __always_inline int rtp_classify(__u8 *p, void *end, int len)
+static __always_inline enum payload_kind rtp_classify(__u8 *p, void *end, int len)
 {
 	int hlen, cc;
 	__u8 pt;
 
 	if (len < RTP_HDR_LEN || (void *)(p + RTP_HDR_LEN) > end)
-		return 0;
+		return PAYLOAD_OTHER;
 	if ((p[0] >> 6) != 2)
-		return 0;
+		return PAYLOAD_OTHER;
 	pt = p[1] & 0x7f;
 	if (pt >= 64 && pt <= 95)	/* RTCP packet types 192-223 (RFC 5761 4) */
-		return 2;
+		return PAYLOAD_RTCP;
 	cc = p[0] & 0x0f;
 	hlen = RTP_HDR_LEN + cc * 4;
 	if (p[0] & 0x10) {
@@ -244,10 +151,10 @@ static __always_inline int rtp_classify(__u8 *p, void *end, int len)
 
 		/* hlen <= 72: the check below bounds the read of the extension header. */
 		if ((void *)(x + 4) > end || hlen + 4 > len)
-			return 0;
+			return PAYLOAD_OTHER;
 		hlen += 4 + (((int)x[2] << 8 | x[3]) * 4);
 	}
-	return hlen <= len;
+	return hlen <= len ? PAYLOAD_RTP : PAYLOAD_OTHER;
 }
 
 static __always_inline void rtp_sample_of(struct rtp_sample *smp, const __u8 *rtp, int len)
@@ -268,7 +175,6 @@ static __always_inline void send_up(const struct hook *hk, struct sipxdp_health 
 
 	m.ts_ns = now_ns(hk);
 	m.ifindex = hook_ifindex(hk);
-	m.pkt_len = len;
 	m.cap_len = len;
 	m.l3_off = f->l3 - f->data;
 	m.l4_off = f->l4 - f->data;
@@ -312,7 +218,8 @@ static __always_inline int stream_key_eq(const struct stream_key *a, const struc
 /*
  * A stream is starting: if its first packets came before its endpoint was
  * known, continue from the record they left (see `pending`).  The record
- * is copied under its lock and removed.  Returns 1 when ns was filled.
+ * is copied under its lock, all but the lock word, and removed.  Returns 1
+ * when ns was filled.
  */
 static __always_inline int claim_pending(struct sipxdp_health *h, const struct stream_key *sk,
 					 struct stream_state *ns)
@@ -327,7 +234,8 @@ static __always_inline int claim_pending(struct sipxdp_health *h, const struct s
 	if (!pr || !stream_key_eq(&pr->key, sk))
 		return 0;
 	bpf_spin_lock(&pr->st.lock);
-	__builtin_memcpy((__u8 *)ns + 8, (__u8 *)&pr->st + 8, sizeof(*ns) - 8);
+	__builtin_memcpy((__u8 *)ns + STREAM_STATE_BODY, (__u8 *)&pr->st + STREAM_STATE_BODY,
+			 sizeof(*ns) - STREAM_STATE_BODY);
 	bpf_spin_unlock(&pr->st.lock);
 	bpf_map_delete_elem(&pending, &ek);
 	h->pending_claimed++;
@@ -369,20 +277,53 @@ static __always_inline void hold_pending(const struct hook *hk, struct sipxdp_he
 	pr->key = *sk;
 	smp.now_ns = now_ns(hk);
 	/* Clocks are not known before the SDP: none here, so the held packets add no jitter. */
-	rtp_stream_init(&pr->st, &smp, zero_codes);
+	rtp_stream_init(&pr->st, &smp);
 	if (!bpf_map_update_elem(&pending, &ek, pr, BPF_NOEXIST))
 		h->pending++;
+}
+
+static __always_inline struct endpoint_info *endpoint_at(const struct sipxdp_addr *addr, __u16 port)
+{
+	struct endpoint_key ek = {};
+
+	ek.addr = *addr;
+	ek.port = port;
+	ek.proto = IPPROTO_UDP;
+	return bpf_map_lookup_elem(&endpoints, &ek);
+}
+
+/*
+ * A new stream's clock per payload type: the first endpoint's table, and
+ * for the types its SDP does not name (code 0), the other end's.  Eight
+ * codes at a time and without a branch per code: a loop of 128 compares
+ * took the verifier past its million instructions (kernel 6.18).  H is set
+ * in a byte of `named` exactly when that byte of `a` is not zero; no carry
+ * crosses bytes (the low seven bits are added separately from the high).
+ */
+static __always_inline void stream_take_clocks(struct stream_state *ns, const struct endpoint_info *ep,
+					       const struct endpoint_info *other)
+{
+	const __u64 L = 0x7f7f7f7f7f7f7f7fULL, H = 0x8080808080808080ULL;
+	const __u64 *a = (const __u64 *)ep->clock_code;
+	__u64 *out = (__u64 *)ns->clock_code_pt;
+	int i;
+
+	for (i = 0; i < SIPXDP_NR_PT / 8; i++) {
+		__u64 named, b = other ? ((const __u64 *)other->clock_code)[i] : 0;
+
+		named = (((a[i] & L) + L) | a[i]) & H;
+		out[i] = a[i] | (b & ~((named >> 7) * 0xff));
+	}
 }
 
 static __always_inline void count_rtp(const struct hook *hk, struct sipxdp_health *h,
 				      struct stream_key *sk, __u8 *rtp, int len,
 				      const struct frame_ref *frame)
 {
-	struct endpoint_key ek = {};
-	struct endpoint_info *ep;
+	struct endpoint_info *ep, *other;
 	struct stream_state *st, *ns;
 	struct rtp_sample smp;
-	__u32 flags, zero = 0;
+	__u32 zero = 0;
 	long err;
 
 	sk->ssrc = (__u32)rtp[8] << 24 | (__u32)rtp[9] << 16 | (__u32)rtp[10] << 8 | rtp[11];
@@ -401,17 +342,18 @@ static __always_inline void count_rtp(const struct hook *hk, struct sipxdp_healt
 		return;
 	}
 
-	/* Unknown stream: is either end a learned media endpoint? */
-	ek.addr = sk->dst;
-	ek.port = sk->dport;
-	ek.proto = IPPROTO_UDP;
-	flags = STREAM_F_CREATED_BY_DST;
-	ep = bpf_map_lookup_elem(&endpoints, &ek);
+	/*
+	 * Unknown stream: is either end a learned media endpoint?  Both are
+	 * looked up, once per stream: what a payload type means comes from the
+	 * SDP of either side (the caller may offer telephone-event and the
+	 * callee's answer not; the digits still flow toward the callee).  The
+	 * destination's SDP decides first, as it did for the stream's receiver.
+	 */
+	ep = endpoint_at(&sk->dst, sk->dport);
+	other = endpoint_at(&sk->src, sk->sport);
 	if (!ep) {
-		ek.addr = sk->src;
-		ek.port = sk->sport;
-		flags = STREAM_F_CREATED_BY_SRC;
-		ep = bpf_map_lookup_elem(&endpoints, &ek);
+		ep = other;
+		other = NULL;
 		if (!ep)
 			return;
 	}
@@ -420,6 +362,8 @@ static __always_inline void count_rtp(const struct hook *hk, struct sipxdp_healt
 		h->non_rtp_media++;
 		return;
 	}
+	if (other && (other->flags & ENDPOINT_F_RTCP))
+		other = NULL;
 
 	ns = bpf_map_lookup_elem(&scratch, &zero);
 	if (!ns)
@@ -427,17 +371,19 @@ static __always_inline void count_rtp(const struct hook *hk, struct sipxdp_healt
 	smp.now_ns = now_ns(hk);
 	if (claim_pending(h, sk, ns)) {
 		/* Held before the SDP was known: only now are the clocks. */
-		__builtin_memcpy(ns->clock_code_pt, ep->clock_code, SIPXDP_NR_PT);
+		stream_take_clocks(ns, ep, other);
 		rtp_stream_update(ns, &smp);
 	} else {
 		__builtin_memset(ns, 0, sizeof(*ns));
-		rtp_stream_init(ns, &smp, ep->clock_code);
+		stream_take_clocks(ns, ep, other);
+		rtp_stream_init(ns, &smp);
 	}
-	ns->flags = flags;
-	ns->event_pt = ep->event_pt;
+	ns->event_pt = ep->event_pt ? ep->event_pt : other ? other->event_pt : 0;
 	err = bpf_map_update_elem(&streams, sk, ns, BPF_NOEXIST);
 	if (!err) {
 		h->rtp++;
+		if (smp.pt == ns->event_pt && smp.pt)
+			dtmf_event(hk, h, rtp, len, frame);
 		return;
 	}
 	if (err == -EEXIST) {
@@ -459,17 +405,8 @@ static __always_inline void count_non_rtp(const struct hook *hk, struct sipxdp_h
 					  struct stream_key *sk, int rtcp, void *payload,
 					  const struct frame_ref *frame)
 {
-	struct endpoint_key ek = {};
-
-	ek.addr = sk->dst;
-	ek.port = sk->dport;
-	ek.proto = IPPROTO_UDP;
-	if (!bpf_map_lookup_elem(&endpoints, &ek)) {
-		ek.addr = sk->src;
-		ek.port = sk->sport;
-		if (!bpf_map_lookup_elem(&endpoints, &ek))
-			return;
-	}
+	if (!endpoint_at(&sk->dst, sk->dport) && !endpoint_at(&sk->src, sk->sport))
+		return;
 	if (rtcp) {
 		/* A report every few seconds per stream: cheap to parse in user space. */
 		h->rtcp++;
@@ -537,7 +474,8 @@ static __always_inline int observe(const struct hook *hk, void *data, void *end)
 	void *l3, *l4;
 	__u32 zero = 0;
 	__u8 family;
-	int proto, len, kind, beyond;
+	enum payload_kind kind;
+	int proto, len, beyond;
 
 	h = bpf_map_lookup_elem(&health, &zero);
 	if (!h)
@@ -565,7 +503,7 @@ static __always_inline int observe(const struct hook *hk, void *data, void *end)
 		struct ipv6hdr *ip6h;
 
 		proto = parse_ip6hdr(&c, end, &ip6h, &fi);
-		if (proto == -2) {
+		if (proto == PARSE_TOO_DEEP) {
 			h->ip6_ext_unparsed++;
 			return XDP_PASS;
 		}
@@ -627,14 +565,14 @@ static __always_inline int observe(const struct hook *hk, void *data, void *end)
 	kind = rtp_classify(c.pos, end, len);
 	if (!media_port(udp->dest) && !media_port(udp->source)) {
 		/* No learned endpoint uses either port (yet). */
-		if (kind == 1)
+		if (kind == PAYLOAD_RTP)
 			hold_pending(hk, h, &sk, c.pos, len);
 		return XDP_PASS;
 	}
-	if (kind == 1)
+	if (kind == PAYLOAD_RTP)
 		count_rtp(hk, h, &sk, c.pos, len, &frame);
 	else
-		count_non_rtp(hk, h, &sk, kind == 2, c.pos, &frame);
+		count_non_rtp(hk, h, &sk, kind == PAYLOAD_RTCP, c.pos, &frame);
 	return XDP_PASS;
 
 malformed:

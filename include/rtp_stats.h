@@ -4,8 +4,9 @@
  *
  * Compiled into the XDP program (called under the stream's spin lock) and
  * into the unit tests, so what is tested is what runs.  Integer arithmetic
- * only, no division, no loops, no helper calls: the verifier forbids calls
- * while a bpf_spin_lock is held and this sits on the per-packet path.
+ * only, no loops, no helper calls (the verifier forbids calls while a
+ * bpf_spin_lock is held, and this sits on the per-packet path), and one
+ * division, taken only by packets that do not enter the mean (below).
  *
  * What follows RFC 3550 and where it follows tshark 4.0 (the analysis
  * operators compare us with) instead:
@@ -75,12 +76,10 @@ static __always_inline __u64 rtp_ticks_to_ns(__u64 ticks, __u8 code)
 	return ticks * (q32 >> 32) + ((ticks * (q32 & 0xffffffffULL) + (1ULL << 31)) >> 32);
 }
 
-/* The first packet of a stream; clock_codes is the endpoint's table. */
+/* The first packet of a stream whose clock_code_pt table is filled in already. */
 static __always_inline void rtp_stream_init(struct stream_state *s,
-					    const struct rtp_sample *p,
-					    const __u8 *clock_codes)
+					    const struct rtp_sample *p)
 {
-	__builtin_memcpy(s->clock_code_pt, clock_codes, SIPXDP_NR_PT);
 	s->packets = 1;
 	s->bytes = p->bytes;
 	s->first_ns = p->now_ns;
@@ -92,7 +91,6 @@ static __always_inline void rtp_stream_init(struct stream_state *s,
 	s->seen_window = 1;
 	s->bad_seq = RTP_SEQ_NONE;
 	s->first_ts = p->ts;
-	s->prev_ts = p->ts;
 	s->ref_ts = p->ts;
 }
 
@@ -176,7 +174,6 @@ static __always_inline void rtp_stream_update(struct stream_state *s,
 	rtp_seq_update(s, p->seq, before);
 	s->pt = pt;
 	s->clock_code = code;
-	s->prev_ts = p->ts;
 
 	if (code != CLK_NONE) {
 		__s32 ticks = (__s32)(p->ts - s->ref_ts);

@@ -60,6 +60,8 @@ struct endpoint_info {
 
 #define ENDPOINT_F_RTCP	(1U << 0)	/* an RTCP port (port + 1 or a=rtcp), not RTP */
 _Static_assert(sizeof(struct endpoint_info) == 136, "endpoint_info layout");
+/* The program merges clock tables eight codes (one __u64) at a time. */
+_Static_assert(__builtin_offsetof(struct endpoint_info, clock_code) % 8 == 0, "clock_code aligned");
 
 /*
  * Stream key: one RTP source (SSRC) on one 5-tuple.  The same SSRC on two
@@ -111,23 +113,39 @@ struct stream_state {
 	__u32 first_ts;			/* RTP timestamp of the first packet */
 
 	/* RFC 3550 A.8 jitter, as tshark 4.0 computes it (include/rtp_stats.h) */
-	__u32 prev_ts;			/* RTP timestamp of the newest packet */
-	__u32 ref_ts;			/* ... of the newest packet with a known clock */
+	__u32 ref_ts;			/* RTP timestamp of the newest packet with a known clock */
 	__u32 jitter_n;			/* packets that entered max and mean */
-	__u8 event_pt;			/* telephone-event PT, from the endpoint; 0 if none */
-	__u8 pad2[3];
+	__u8 event_pt;			/* telephone-event PT, from either end's SDP; 0 if none */
+	__u8 pad2[7];
 	__u64 jitter_q4;		/* current J, ns << 4 */
 	__u64 max_jitter_q4;
 	__u64 mean_acc_q4;		/* mean jitter * (packets - 1), see rtp_stream_update() */
 	__u64 max_delta_ns;		/* largest gap between regular packets */
 
-	__u8 clock_code_pt[SIPXDP_NR_PT]; /* copied from the endpoint */
+	__u8 clock_code_pt[SIPXDP_NR_PT]; /* from the endpoints' SDP */
 };
 _Static_assert(sizeof(struct stream_state) == 288, "stream_state layout");
+_Static_assert(__builtin_offsetof(struct stream_state, clock_code_pt) % 8 == 0, "clock_code_pt aligned");
 
-#define STREAM_F_CREATED_BY_DST	(1U << 0)	/* matched on destination */
-#define STREAM_F_CREATED_BY_SRC	(1U << 1)	/* matched on source (symmetric RTP) */
-#define STREAM_F_VALID		(1U << 2)	/* RFC 3550 A.1 probation passed: two packets in sequence */
+/*
+ * Everything after the lock: what a copy of a stream's state takes (the
+ * lock word itself is never copied between entries).  __builtin_offsetof:
+ * libbpf's bpf_helpers.h defines an offsetof that is no constant expression.
+ */
+#define STREAM_STATE_BODY	__builtin_offsetof(struct stream_state, flags)
+_Static_assert(STREAM_STATE_BODY == sizeof(struct bpf_spin_lock), "stream_state: the lock comes first");
+
+#define STREAM_F_VALID		(1U << 0)	/* RFC 3550 A.1 probation passed: two packets in sequence */
+
+/*
+ * A held record (map `pending`): the first packets of a stream whose
+ * endpoint was not learned yet, keyed by its destination endpoint.
+ */
+struct pending_rtp {
+	struct stream_key key;
+	struct stream_state st;
+};
+_Static_assert(sizeof(struct pending_rtp) == 328, "pending_rtp layout");
 
 /* Clock-rate codes: index into sipxdp_clock_hz / sipxdp_clock_ns_q32. */
 enum sipxdp_clock {
@@ -149,8 +167,8 @@ enum sipxdp_clock {
 _Static_assert(CLK_NR <= SIPXDP_CLOCK_MASK + 1, "clock table fits the mask");
 
 /*
- * Nanoseconds per RTP tick in Q32 fixed point, rounded: a multiply per
- * packet and no division.  1e9 << 32 still fits 64 bits.
+ * Nanoseconds per RTP tick in Q32 fixed point, rounded: converting a
+ * timestamp gap is a multiply, not a division.  1e9 << 32 still fits 64 bits.
  */
 #define SIPXDP_NS_Q32(hz) ((__u64)(((1000000000ULL << 32) + (hz) / 2) / (hz)))
 
@@ -218,18 +236,17 @@ _Static_assert(sizeof(struct frag_key) == 40, "frag_key layout");
 struct sipxdp_meta {
 	__u64 ts_ns;		/* see clock */
 	__u32 ifindex;
-	__u32 pkt_len;		/* original frame length */
-	__u32 cap_len;		/* bytes that follow this header */
+	__u32 cap_len;		/* bytes that follow this header: the whole frame */
 	__u16 l3_off;		/* IP header */
-	__u16 l4_off;		/* UDP/TCP header */
-	__u16 payload_off;	/* SIP message */
+	__u16 l4_off;		/* UDP/TCP header, or a later fragment's payload */
+	__u16 payload_off;	/* SIP message, RTCP compound or RTP header (DTMF) */
 	__u8 family;		/* 4 or 6 */
-	__u8 l4_proto;		/* IPPROTO_UDP (TCP later) */
+	__u8 l4_proto;		/* IPPROTO_UDP or IPPROTO_TCP */
 	__u8 clock;		/* SIPXDP_CLOCK_* */
 	__u8 flags;		/* SIPXDP_META_F_* */
 	__u8 pad[6];
 };
-_Static_assert(sizeof(struct sipxdp_meta) == 40, "sipxdp_meta layout");
+_Static_assert(sizeof(struct sipxdp_meta) == 32, "sipxdp_meta layout");
 
 #define SIPXDP_META_F_FRAG	(1U << 0)	/* an IP fragment: l4_off is where its payload starts */
 #define SIPXDP_META_F_RTCP	(1U << 1)	/* RTCP on a media endpoint, not SIP */

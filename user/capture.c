@@ -11,6 +11,7 @@
 
 #include "capture.h"
 #include "log.h"
+#include "util.h"
 
 #define ETH_HLEN 14
 #define FRAME_MAX 65535	/* as KERN_FRAME_MAX: the program takes multi-buffer frames */
@@ -30,13 +31,13 @@ static uint32_t to_ether(int dlt, const uint8_t *p, uint32_t len, uint8_t *out)
 	case DLT_LINUX_SLL:		/* 16-byte cooked header, protocol at 14 */
 		if (len < 16)
 			return 0;
-		proto = (uint16_t)p[14] << 8 | p[15];
+		proto = get_be16(p + 14);
 		hdr = 16;
 		break;
 	case DLT_LINUX_SLL2:		/* 20-byte cooked header, protocol at 0 */
 		if (len < 20)
 			return 0;
-		proto = (uint16_t)p[0] << 8 | p[1];
+		proto = get_be16(p);
 		hdr = 20;
 		break;
 	case DLT_NULL:

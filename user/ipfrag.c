@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "ipfrag.h"
+#include "util.h"
 
 /* Make a failed bucket allocation in HASH_ADD an error we can return, not exit(). */
 #define HASH_NONFATAL_OOM 1
@@ -86,23 +87,6 @@ struct ipfrag_in {
 	bool more;
 };
 
-static uint16_t be16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static uint32_t be32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static void addr_v4(struct sipxdp_addr *a, const uint8_t *p)
-{
-	memset(a, 0, sizeof(*a));
-	a->a[10] = a->a[11] = 0xff;
-	memcpy(&a->a[12], p, 4);
-}
-
 /*
  * Skip hop-by-hop, routing and destination options headers in p[*off, lim);
  * *nh names the header at *off.  Stops at any other header (fragment or upper
@@ -134,10 +118,10 @@ static int parse_v4(const uint8_t *ip, size_t len, struct ipfrag_result *res, st
 	if (len < 20)
 		return -EINVAL;
 	ihl = (ip[0] & 0x0fu) * 4;
-	tot = be16(ip + 2);
+	tot = get_be16(ip + 2);
 	if (ihl < 20 || ihl > len || tot < ihl)
 		return -EINVAL;
-	fo = be16(ip + 6);
+	fo = get_be16(ip + 6);
 	if (!(fo & 0x3fff)) {		/* MF clear, offset 0 */
 		size_t have = tot < len ? tot : len;	/* tot < len: Ethernet padding */
 
@@ -145,8 +129,8 @@ static int parse_v4(const uint8_t *ip, size_t len, struct ipfrag_result *res, st
 		res->family = 4;
 		res->proto = ip[9];
 		res->truncated = tot > len;
-		addr_v4(&res->src, ip + 12);
-		addr_v4(&res->dst, ip + 16);
+		addr_from_v4(&res->src, ip + 12);
+		addr_from_v4(&res->dst, ip + 16);
 		res->l4 = ip + ihl;
 		res->l4_len = have - ihl;
 		return IPFRAG_NOT_FRAGMENT;
@@ -156,9 +140,9 @@ static int parse_v4(const uint8_t *ip, size_t len, struct ipfrag_result *res, st
 	memset(f, 0, sizeof(*f));
 	f->key.family = 4;
 	f->key.proto = ip[9];
-	f->key.id = be16(ip + 4);
-	addr_v4(&f->key.src, ip + 12);
-	addr_v4(&f->key.dst, ip + 16);
+	f->key.id = get_be16(ip + 4);
+	addr_from_v4(&f->key.src, ip + 12);
+	addr_from_v4(&f->key.dst, ip + 16);
 	f->data = ip + ihl;
 	f->off = (fo & 0x1fffu) * 8;
 	f->end = f->off + (uint32_t)(tot - ihl);
@@ -176,7 +160,7 @@ static int parse_v6(const uint8_t *ip, size_t len, struct ipfrag_result *res, st
 
 	if (len < 40)
 		return -EINVAL;
-	end = 40 + (size_t)be16(ip + 4);
+	end = 40 + (size_t)get_be16(ip + 4);
 	lim = end < len ? end : len;
 	nh = ip[6];
 	if (skip_ext(ip, lim, &off, &nh))
@@ -186,13 +170,13 @@ static int parse_v6(const uint8_t *ip, size_t len, struct ipfrag_result *res, st
 			return -EINVAL;
 		fh = ip + off;
 		off += 8;
-		fo = be16(fh + 2);
+		fo = get_be16(fh + 2);
 		if (fo & 0xfff9) {
 			if (end > len)
 				return -EINVAL;
 			memset(f, 0, sizeof(*f));
 			f->key.family = 6;
-			f->key.id = be32(fh + 4);
+			f->key.id = get_be32(fh + 4);
 			memcpy(f->key.src.a, ip + 8, 16);
 			memcpy(f->key.dst.a, ip + 24, 16);
 			f->data = ip + off;

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <net/if.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <linux/if_link.h>
@@ -21,6 +22,20 @@
 #include "sipxdp.skel.h"
 
 #define PERF_PAGES 64	/* per CPU: 256 KiB, room for a burst of large INVITEs */
+
+static const struct dp_ops kern_dp_ops;
+
+static int libbpf_print(enum libbpf_print_level lvl, const char *fmt, va_list ap)
+{
+	/* libbpf's warnings are details of an error we report ourselves: show them at -v. */
+	log_vprefixed(lvl == LIBBPF_DEBUG ? LOG_DEBUG + 1 : LOG_DEBUG, "libbpf", fmt, ap);
+	return 0;
+}
+
+void kern_log_setup(void)
+{
+	libbpf_set_print(libbpf_print);
+}
 
 static void on_sample(void *ctx, int cpu, void *data, __u32 size)
 {
@@ -39,7 +54,7 @@ static void on_sample(void *ctx, int cpu, void *data, __u32 size)
 		k->events_bad++;
 		return;
 	}
-	k->sip_cb(k->sip_ctx, &m, (const uint8_t *)data + sizeof(m));
+	k->event_cb(k->event_ctx, &m, (const uint8_t *)data + sizeof(m));
 }
 
 static void on_lost(void *ctx, int cpu, __u64 cnt)
@@ -50,14 +65,15 @@ static void on_lost(void *ctx, int cpu, __u64 cnt)
 	pr_warn("perf buffer on CPU %d lost %llu SIP events\n", cpu, (unsigned long long)cnt);
 }
 
-int kern_open(struct kern *k, const struct kern_opts *o, kern_sip_cb cb, void *ctx)
+int kern_open(struct kern *k, const struct kern_opts *o, kern_event_cb cb, void *ctx)
 {
 	struct sipxdp_bpf *skel;
 	int err, i;
 
 	memset(k, 0, sizeof(*k));
-	k->sip_cb = cb;
-	k->sip_ctx = ctx;
+	k->dp.ops = &kern_dp_ops;
+	k->event_cb = cb;
+	k->event_ctx = ctx;
 	k->nr_cpus = libbpf_num_possible_cpus();
 	if (k->nr_cpus < 0)
 		return k->nr_cpus;
@@ -212,35 +228,45 @@ int kern_run_frame(struct kern *k, const uint8_t *frame, uint32_t len, uint64_t 
 	return err < 0 ? err : 0;
 }
 
-int kern_health(struct kern *k, struct sipxdp_health *sum)
+/* --- the data plane (user/dataplane.h) ------------------------------ */
+
+static struct kern *kern_of(struct dp *dp)
 {
+	return (struct kern *)dp;	/* dp is the first member */
+}
+
+static int kern_health(struct dp *dp, struct dp_health *out)
+{
+	struct kern *k = kern_of(dp);
 	struct sipxdp_health per[k->nr_cpus];
+	__u64 *dst = (__u64 *)&out->kernel;
 	__u32 zero = 0;
 	int i, j;
 
-	memset(sum, 0, sizeof(*sum));
+	memset(out, 0, sizeof(*out));
+	out->events_lost = k->perf_lost;
+	out->events_bad = k->events_bad;
 	if (bpf_map_lookup_elem(bpf_map__fd(k->skel->maps.health), &zero, per))
 		return -errno;
 	for (i = 0; i < k->nr_cpus; i++) {
 		const __u64 *src = (const __u64 *)&per[i];
-		__u64 *dst = (__u64 *)sum;
 
-		for (j = 0; j < (int)(sizeof(*sum) / sizeof(__u64)); j++)
+		for (j = 0; j < (int)(sizeof(out->kernel) / sizeof(__u64)); j++)
 			dst[j] += src[j];
 	}
 	return 0;
 }
 
-int kern_endpoint_set(struct kern *k, const struct endpoint_key *key, const struct endpoint_info *info)
+static int kern_endpoint_set(struct dp *dp, const struct endpoint_key *key, const struct endpoint_info *info)
 {
-	if (bpf_map_update_elem(bpf_map__fd(k->skel->maps.endpoints), key, info, BPF_ANY))
+	if (bpf_map_update_elem(bpf_map__fd(kern_of(dp)->skel->maps.endpoints), key, info, BPF_ANY))
 		return -errno;
 	return 0;
 }
 
-void kern_media_port(struct kern *k, uint16_t port, bool on)
+static void kern_media_port(struct dp *dp, uint16_t port, bool on)
 {
-	__u64 *word = &k->skel->bss->media_ports[port >> 6];
+	__u64 *word = &kern_of(dp)->skel->bss->media_ports[port >> 6];
 	__u64 bit = 1ULL << (port & 63);
 
 	/* The program reads the words while we write them: whole-word atomic updates. */
@@ -250,50 +276,115 @@ void kern_media_port(struct kern *k, uint16_t port, bool on)
 		__atomic_fetch_and(word, ~bit, __ATOMIC_RELAXED);
 }
 
-int kern_endpoint_del(struct kern *k, const struct endpoint_key *key)
+static int kern_endpoint_del(struct dp *dp, const struct endpoint_key *key)
 {
-	if (bpf_map_delete_elem(bpf_map__fd(k->skel->maps.endpoints), key) && errno != ENOENT)
+	if (bpf_map_delete_elem(bpf_map__fd(kern_of(dp)->skel->maps.endpoints), key) && errno != ENOENT)
 		return -errno;
 	return 0;
 }
 
-int kern_stream_get(struct kern *k, const struct stream_key *key, struct stream_state *st)
+static int kern_stream_get(struct dp *dp, const struct stream_key *key, struct stream_state *st)
 {
-	if (bpf_map_lookup_elem_flags(bpf_map__fd(k->skel->maps.streams), key, st, BPF_F_LOCK))
+	if (bpf_map_lookup_elem_flags(bpf_map__fd(kern_of(dp)->skel->maps.streams), key, st, BPF_F_LOCK))
 		return -errno;
 	return 0;
 }
 
-int kern_stream_del(struct kern *k, const struct stream_key *key)
+static int kern_stream_del(struct dp *dp, const struct stream_key *key)
 {
-	if (bpf_map_delete_elem(bpf_map__fd(k->skel->maps.streams), key) && errno != ENOENT)
+	if (bpf_map_delete_elem(bpf_map__fd(kern_of(dp)->skel->maps.streams), key) && errno != ENOENT)
 		return -errno;
 	return 0;
 }
 
-int kern_streams_foreach(struct kern *k, int (*cb)(void *ctx, const struct stream_key *key), void *ctx)
+/* Key by key: two syscalls per stream, for kernels without batch lookups. */
+static int streams_walk(struct kern *k, dp_stream_cb cb, void *ctx)
 {
 	int fd = bpf_map__fd(k->skel->maps.streams);
 	struct stream_key key, next;
+	struct stream_state st;
 	void *prev = NULL;
 
 	while (!bpf_map_get_next_key(fd, prev, &next)) {
 		key = next;
 		prev = &key;
-		if (cb(ctx, &key))
+		if (bpf_map_lookup_elem_flags(fd, &key, &st, BPF_F_LOCK))
+			continue;	/* deleted since */
+		if (cb(ctx, &key, &st))
 			return 0;
 	}
 	return errno == ENOENT ? 0 : -errno;
 }
 
-struct pending_rtp {
-	struct stream_key key;
-	struct stream_state st;
-};
-
-int kern_pending_expire(struct kern *k, uint64_t older_than_ns)
+static int batch_grow(struct kern *k, uint32_t cap)
 {
-	int fd = bpf_map__fd(k->skel->maps.pending), n = 0;
+	struct stream_key *keys = realloc(k->batch_keys, cap * sizeof(*keys));
+	struct stream_state *vals;
+
+	if (!keys)
+		return -ENOMEM;
+	k->batch_keys = keys;
+	vals = realloc(k->batch_vals, cap * sizeof(*vals));
+	if (!vals)
+		return -ENOMEM;
+	k->batch_vals = vals;
+	k->batch_cap = cap;
+	return 0;
+}
+
+#define STREAM_BATCH 256
+#ifndef ENOTSUPP
+#define ENOTSUPP 524	/* the kernel's own, not in libc */
+#endif
+
+/*
+ * BPF_MAP_LOOKUP_BATCH (Linux 5.6): a batch of keys and values per syscall,
+ * values copied under their locks (BPF_F_LOCK).  The kernel walks whole
+ * hash buckets: a bucket larger than the batch is ENOSPC, and the batch
+ * grows.  ENOENT ends the walk, with the last entries still returned.
+ */
+static int kern_streams_read(struct dp *dp, dp_stream_cb cb, void *ctx)
+{
+	LIBBPF_OPTS(bpf_map_batch_opts, opts, .elem_flags = BPF_F_LOCK);
+	struct kern *k = kern_of(dp);
+	int fd = bpf_map__fd(k->skel->maps.streams), err;
+	__u32 token, next, count, i;
+	bool first = true;
+
+	if (k->batch_unsupported)
+		return streams_walk(k, cb, ctx);
+	if (!k->batch_cap && (err = batch_grow(k, STREAM_BATCH)))
+		return err;
+	for (;;) {
+		count = k->batch_cap;
+		err = bpf_map_lookup_batch(fd, first ? NULL : &token, &next, k->batch_keys,
+					   k->batch_vals, &count, &opts);
+		err = err ? -errno : 0;
+		if (err == -ENOSPC && !count) {
+			if ((err = batch_grow(k, k->batch_cap * 2)))
+				return err;
+			continue;
+		}
+		if (first && (err == -EINVAL || err == -ENOTSUPP || err == -EOPNOTSUPP)) {
+			k->batch_unsupported = true;
+			pr_debug("batched stream reads refused (%s): reading key by key\n", strerror(-err));
+			return streams_walk(k, cb, ctx);
+		}
+		if (err && err != -ENOENT)
+			return err;
+		for (i = 0; i < count; i++)
+			if (cb(ctx, &k->batch_keys[i], &k->batch_vals[i]))
+				return 0;
+		if (err == -ENOENT)
+			return 0;
+		token = next;
+		first = false;
+	}
+}
+
+static int kern_pending_expire(struct dp *dp, uint64_t older_than_ns)
+{
+	int fd = bpf_map__fd(kern_of(dp)->skel->maps.pending), n = 0;
 	struct endpoint_key key, next, gone[64];
 	struct pending_rtp v;
 	void *prev = NULL;
@@ -311,6 +402,22 @@ int kern_pending_expire(struct kern *k, uint64_t older_than_ns)
 	return n;
 }
 
+static const struct dp_ops kern_dp_ops = {
+	.endpoint_set = kern_endpoint_set,
+	.endpoint_del = kern_endpoint_del,
+	.media_port = kern_media_port,
+	.streams_read = kern_streams_read,
+	.stream_get = kern_stream_get,
+	.stream_del = kern_stream_del,
+	.health = kern_health,
+	.pending_expire = kern_pending_expire,
+};
+
+struct dp *kern_dataplane(struct kern *k)
+{
+	return &k->dp;
+}
+
 void kern_close(struct kern *k)
 {
 	int i;
@@ -324,4 +431,9 @@ void kern_close(struct kern *k)
 	k->pb = NULL;
 	sipxdp_bpf__destroy(k->skel);
 	k->skel = NULL;
+	free(k->batch_keys);
+	free(k->batch_vals);
+	k->batch_keys = NULL;
+	k->batch_vals = NULL;
+	k->batch_cap = 0;
 }

@@ -1,10 +1,16 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* kern.h - the agent's view of the XDP program and its maps. */
+/*
+ * kern.h - the XDP program's lifecycle: open, load, attach, poll, close.
+ * Once open, the program's maps are reached through kern_dataplane() only
+ * (user/dataplane.h), so nothing but main.c and kern.c knows of libbpf.
+ */
 #ifndef SIPXDP_KERN_H
 #define SIPXDP_KERN_H
 
 #include <stdbool.h>
 #include <stdint.h>
+
+#include "dataplane.h"
 #include "sipxdp.h"
 
 struct sipxdp_bpf;
@@ -25,9 +31,11 @@ struct kern_opts {
 	bool egress;		/* load the TC egress program too */
 };
 
-typedef void (*kern_sip_cb)(void *ctx, const struct sipxdp_meta *m, const uint8_t *frame);
+/* One perf event: its header and the frame bytes after it, framing checked. */
+typedef void (*kern_event_cb)(void *ctx, const struct sipxdp_meta *m, const uint8_t *frame);
 
 struct kern {
+	struct dp dp;		/* first: the data plane this loader implements */
 	struct sipxdp_bpf *skel;
 	struct perf_buffer *pb;
 	int link_fd[KERN_MAX_LINKS];
@@ -36,11 +44,20 @@ struct kern {
 	int nr_cpus;
 	uint64_t perf_lost;	/* events the perf buffer dropped */
 	uint64_t events_bad;	/* events too short or inconsistent to read */
-	kern_sip_cb sip_cb;
-	void *sip_ctx;
+	kern_event_cb event_cb;
+	void *event_ctx;
+	/* Buffers of the batched stream reads. */
+	struct stream_key *batch_keys;
+	struct stream_state *batch_vals;
+	uint32_t batch_cap;
+	bool batch_unsupported;	/* the kernel refused BPF_MAP_LOOKUP_BATCH: walk key by key */
 };
 
-int kern_open(struct kern *k, const struct kern_opts *o, kern_sip_cb cb, void *ctx);
+/* Route libbpf's own messages through log.h (-v: warnings, -vv: debug). */
+void kern_log_setup(void);
+int kern_open(struct kern *k, const struct kern_opts *o, kern_event_cb cb, void *ctx);
+/* The data plane of an open program. */
+struct dp *kern_dataplane(struct kern *k);
 /* mode: 0 native (driver), 1 skb (generic). */
 int kern_attach(struct kern *k, const char *ifname, int mode);
 /* The same observer on TC egress of ifname: traffic the host itself sends. */
@@ -48,17 +65,6 @@ int kern_attach_egress(struct kern *k, const char *ifname);
 int kern_poll(struct kern *k, int timeout_ms);
 /* Run one frame through the program with its capture timestamp (offline mode). */
 int kern_run_frame(struct kern *k, const uint8_t *frame, uint32_t len, uint64_t ts_ns);
-int kern_health(struct kern *k, struct sipxdp_health *sum);
-int kern_endpoint_set(struct kern *k, const struct endpoint_key *key, const struct endpoint_info *info);
-int kern_endpoint_del(struct kern *k, const struct endpoint_key *key);
-/* Mark a port (host order) as used, or no longer used, by some media endpoint. */
-void kern_media_port(struct kern *k, uint16_t port, bool on);
-int kern_stream_get(struct kern *k, const struct stream_key *key, struct stream_state *st);
-int kern_stream_del(struct kern *k, const struct stream_key *key);
-/* Iterate the stream keys; cb returns non-zero to stop. */
-int kern_streams_foreach(struct kern *k, int (*cb)(void *ctx, const struct stream_key *key), void *ctx);
-/* Drop held RTP records (see `pending` in the program) last seen before older_than_ns. */
-int kern_pending_expire(struct kern *k, uint64_t older_than_ns);
 void kern_close(struct kern *k);
 
 #endif

@@ -2,7 +2,6 @@
 /* log.c - one printf-checked sink on stderr; -v raises the level. */
 #include <stdarg.h>
 #include <stdio.h>
-#include <bpf/libbpf.h>
 
 #include "log.h"
 
@@ -28,6 +27,14 @@ static void vlog(enum log_level lvl, const char *fmt, va_list ap)
 	vfprintf(stderr, fmt, ap);
 }
 
+void log_vprefixed(enum log_level lvl, const char *prefix, const char *fmt, va_list ap)
+{
+	if (lvl > level)
+		return;
+	fprintf(stderr, "sipxdp: %s: ", prefix);
+	vfprintf(stderr, fmt, ap);
+}
+
 void log_msg(enum log_level lvl, const char *fmt, ...)
 {
 	va_list ap;
@@ -35,20 +42,4 @@ void log_msg(enum log_level lvl, const char *fmt, ...)
 	va_start(ap, fmt);
 	vlog(lvl, fmt, ap);
 	va_end(ap);
-}
-
-static int libbpf_print(enum libbpf_print_level lvl, const char *fmt, va_list ap)
-{
-	/* libbpf's warnings are details of an error we report ourselves: show them at -v. */
-	enum log_level l = lvl == LIBBPF_DEBUG ? LOG_DEBUG + 1 : LOG_DEBUG;
-
-	if (l > level)
-		return 0;
-	fputs("sipxdp: libbpf: ", stderr);
-	return vfprintf(stderr, fmt, ap);
-}
-
-void log_setup_libbpf(void)
-{
-	libbpf_set_print(libbpf_print);
 }

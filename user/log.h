@@ -1,14 +1,18 @@
 /* SPDX-License-Identifier: GPL-2.0 */
+/* log.h - one printf-checked sink on stderr; -v raises the level. */
 #ifndef SIPXDP_LOG_H
 #define SIPXDP_LOG_H
 
+#include <stdarg.h>
+
+/* LOG_DEBUG + 1: the most verbose, libbpf's own debug output (-vv). */
 enum log_level { LOG_ERROR, LOG_WARN, LOG_INFO, LOG_DEBUG };
 
 void log_set_level(enum log_level lvl);
 enum log_level log_get_level(void);
-/* Routes libbpf's own messages through the same sink. */
-void log_setup_libbpf(void);
 void log_msg(enum log_level lvl, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* For other libraries' messages: "sipxdp: PREFIX: ..." at level lvl. */
+void log_vprefixed(enum log_level lvl, const char *prefix, const char *fmt, va_list ap);
 
 #define pr_err(...)   log_msg(LOG_ERROR, __VA_ARGS__)
 #define pr_warn(...)  log_msg(LOG_WARN, __VA_ARGS__)

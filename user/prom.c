@@ -13,13 +13,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "calls.h"
-#include "kern.h"
-#include "ipfrag.h"
 #include "prom.h"
-#include "reasm.h"
-#include "tcpsip.h"
 #include "rtp_stats.h"
+#include "snapshot.h"
+#include "util.h"
 
 /* Label values escape backslash, double quote and newline (exposition format). */
 static void put_label(FILE *f, const char *name, const char *v, int first)
@@ -49,7 +46,7 @@ static void scalar(FILE *f, const char *name, const char *type, const char *help
 	fprintf(f, "%s %.15g\n", name, v);
 }
 
-static void write_sip(FILE *f, const struct calls_stats *st)
+static void write_sip(FILE *f, const struct dialog_stats *st)
 {
 	int i;
 
@@ -95,12 +92,12 @@ static int cmp_u64(const void *a, const void *b)
 }
 
 /* Time from a SIP packet entering XDP to the endpoints of its SDP being in the map (live only). */
-static void write_learn(FILE *f, const struct calls_stats *st)
+static void write_learn(FILE *f, const struct media_stats *st)
 {
 	static const double q[] = { 0.5, 0.9, 0.99 };
-	size_t cap = sizeof(st->learn_ring) / sizeof(st->learn_ring[0]);
+	size_t cap = MEDIA_LEARN_RING;
 	size_t n = st->learn_n < cap ? st->learn_n : cap, i;
-	uint64_t v[sizeof(st->learn_ring) / sizeof(st->learn_ring[0])];
+	uint64_t v[MEDIA_LEARN_RING];
 
 	family(f, "sipxdp_endpoint_learn_seconds", "summary",
 	       "SIP packet in XDP to its SDP's media endpoint in the kernel map (newest 1024).");
@@ -113,49 +110,45 @@ static void write_learn(FILE *f, const struct calls_stats *st)
 	fprintf(f, "sipxdp_endpoint_learn_seconds_count %llu\n", (unsigned long long)st->learn_n);
 }
 
-static void write_calls(FILE *f, const struct calls *c)
+static void write_calls(FILE *f, const struct snapshot *snap)
 {
+	const struct dialog_stats *d = &snap->dialog;
+	const struct media_stats *m = &snap->media;
 	int r;
 
-	{
-		const struct call *call, *tmp;
-		unsigned int active = 0;
-
-		HASH_ITER(hh, c->by_id, call, tmp)
-			active += call->state != CALL_ENDED;
-		scalar(f, "sipxdp_calls_active", "gauge", "Calls in progress (not yet ended).", active);
-	}
+	scalar(f, "sipxdp_calls_active", "gauge", "Calls in progress (not yet ended).", snap->calls_active);
 	family(f, "sipxdp_calls_total", "counter", "Calls ended, by result.");
 	for (r = RESULT_COMPLETED; r < RESULT_NR; r++) {
 		fputs("sipxdp_calls_total{", f);
 		put_label(f, "result", call_result_name(r), 1);
-		fprintf(f, "} %llu\n", (unsigned long long)c->st.calls_total[r]);
+		fprintf(f, "} %llu\n", (unsigned long long)d->calls_total[r]);
 	}
 	scalar(f, "sipxdp_calls_dropped_total", "counter",
-	       "INVITEs not followed because the call table was full.", c->st.calls_dropped);
-	scalar(f, "sipxdp_rtcp_packets_total", "counter", "RTCP compound packets read.", c->st.rtcp_packets);
+	       "INVITEs not followed because the call table was full.", d->calls_dropped);
+	scalar(f, "sipxdp_rtcp_packets_total", "counter", "RTCP compound packets read.", m->rtcp_packets);
 	scalar(f, "sipxdp_rtcp_errors_total", "counter", "RTCP packets that could not be parsed.",
-	       c->st.rtcp_errors);
+	       m->rtcp_errors);
 	scalar(f, "sipxdp_rtcp_unattached_total", "counter", "RTCP packets on no followed call.",
-	       c->st.rtcp_unattached);
-	scalar(f, "sipxdp_dtmf_digits_total", "counter", "RFC 4733 DTMF digits recorded.", c->st.dtmf_digits);
+	       m->rtcp_unattached);
+	scalar(f, "sipxdp_dtmf_digits_total", "counter", "RFC 4733 DTMF digits recorded.", m->dtmf_digits);
 	scalar(f, "sipxdp_rtp_held_expired_total", "counter",
-	       "Held RTP records whose endpoint was never learned.", c->st.pending_expired);
-	write_learn(f, &c->st);
+	       "Held RTP records whose endpoint was never learned.", m->pending_expired);
+	write_learn(f, m);
 	scalar(f, "sipxdp_sip_responses_unmatched_total", "counter",
 	       "Answers to an INVITE transaction other than the call's newest (CSeq, Via branch).",
-	       c->st.responses_unmatched);
+	       d->responses_unmatched);
 	scalar(f, "sipxdp_invite_retries_total", "counter",
 	       "INVITEs that continued a call after a failure answer (authentication challenges).",
-	       c->st.invite_retries);
+	       d->invite_retries);
 	scalar(f, "sipxdp_media_endpoints", "gauge", "Media endpoints in the kernel map.",
-	       HASH_COUNT(c->eps));
+	       snap->media_endpoints);
 	scalar(f, "sipxdp_media_endpoint_insert_failures_total", "counter",
-	       "Media endpoints the kernel map refused.", c->st.ep_insert_fail);
+	       "Media endpoints the kernel map refused.", m->ep_insert_fail);
 }
 
-static void write_health(FILE *f, const struct sipxdp_health *h, const struct kern *k)
+static void write_health(FILE *f, const struct dp_health *dh)
 {
+	const struct sipxdp_health *h = &dh->kernel;
 	static const struct {
 		const char *name, *help;
 		size_t off;
@@ -207,18 +200,18 @@ static void write_health(FILE *f, const struct sipxdp_health *h, const struct ke
 		scalar(f, m[i].name, "counter", m[i].help,
 		       *(const __u64 *)((const char *)h + m[i].off));
 	scalar(f, "sipxdp_perf_lost_events_total", "counter",
-	       "SIP events lost in the perf buffer before user space read them.", k->perf_lost);
+	       "SIP events lost in the perf buffer before user space read them.", dh->events_lost);
 	scalar(f, "sipxdp_perf_bad_events_total", "counter",
-	       "Perf events too short or inconsistent to read.", k->events_bad);
+	       "Perf events too short or inconsistent to read.", dh->events_bad);
 }
 
-static void write_reasm(FILE *f, const struct reasm *r)
+static void write_reasm(FILE *f, const struct reasm_figures *r)
 {
-	const struct ipfrag_stats *fs = ipfrag_stats(r->frags);
-	const struct tcpsip_stats *ts = tcpsip_stats(r->tcp);
+	const struct ipfrag_stats *fs = &r->frag;
+	const struct tcpsip_stats *ts = &r->tcp;
 
 	scalar(f, "sipxdp_sip_events_invalid_total", "counter",
-	       "Events from the kernel whose headers did not add up.", r->st.bad_events);
+	       "Events from the kernel whose headers did not add up.", r->events.bad_events);
 	scalar(f, "sipxdp_ipfrag_datagrams_total", "counter",
 	       "SIP datagrams reassembled from IP fragments.", fs->completed);
 	scalar(f, "sipxdp_ipfrag_timed_out_total", "counter",
@@ -228,8 +221,7 @@ static void write_reasm(FILE *f, const struct reasm *r)
 	scalar(f, "sipxdp_ipfrag_dropped_total", "counter",
 	       "Fragments dropped: memory or datagram bound reached, or invalid.",
 	       fs->dropped_memory + fs->dropped_too_many + fs->invalid);
-	scalar(f, "sipxdp_ipfrag_memory_bytes", "gauge", "Bytes held for incomplete datagrams.",
-	       ipfrag_mem_used(r->frags));
+	scalar(f, "sipxdp_ipfrag_memory_bytes", "gauge", "Bytes held for incomplete datagrams.", r->frag_mem);
 	scalar(f, "sipxdp_tcp_sip_messages_total", "counter", "SIP messages cut from TCP streams.",
 	       ts->messages);
 	scalar(f, "sipxdp_tcp_retransmissions_total", "counter", "TCP retransmissions dropped.",
@@ -241,30 +233,29 @@ static void write_reasm(FILE *f, const struct reasm *r)
 	       ts->dropped_conn_memory + ts->dropped_total_memory + ts->oversize_messages);
 	scalar(f, "sipxdp_tcp_connections_total", "counter", "TCP stream directions followed.",
 	       ts->connections);
-	scalar(f, "sipxdp_tcp_memory_bytes", "gauge", "Bytes buffered for TCP streams.",
-	       tcpsip_mem_used(r->tcp));
+	scalar(f, "sipxdp_tcp_memory_bytes", "gauge", "Bytes buffered for TCP streams.", r->tcp_mem);
 }
 
-static void stream_labels(FILE *f, const struct stream_rec *s)
+static void stream_labels(FILE *f, const struct stream_view *v)
 {
-	char src[64], dst[64], ssrc[16], codec[32];
-	const char *name;
-	uint32_t rate;
+	const struct stream_rec *s = v->s;
+	char src[64], dst[64], ssrc[16];
 
-	name = stream_codec(s, &rate);
-	if (!name) {
-		snprintf(codec, sizeof(codec), "PT-%u", s->st.pt);
-		name = codec;
-	}
 	snprintf(ssrc, sizeof(ssrc), "0x%08x", s->key.ssrc);
-	put_label(f, "call_id", s->call->call_id, 1);
+	put_label(f, "call_id", v->call->call_id, 1);
 	put_label(f, "ssrc", ssrc, 0);
 	put_label(f, "src", addr_port_str(src, sizeof(src), &s->key.src, ntohs(s->key.sport)), 0);
 	put_label(f, "dst", addr_port_str(dst, sizeof(dst), &s->key.dst, ntohs(s->key.dport)), 0);
-	put_label(f, "codec", name, 0);
+	put_label(f, "codec", v->q.codec, 0);
 }
 
-static void write_streams(FILE *f, const struct calls *c)
+/* Per-stream series: the validated streams of calls still in progress. */
+static bool stream_in_series(const struct stream_view *v)
+{
+	return v->call && v->call->state != CALL_ENDED && (v->s->st.flags & STREAM_F_VALID);
+}
+
+static void write_streams(FILE *f, const struct snapshot *snap)
 {
 	static const struct {
 		const char *name, *type, *help;
@@ -275,57 +266,61 @@ static void write_streams(FILE *f, const struct calls *c)
 		{ "sipxdp_stream_jitter_seconds", "gauge", "RFC 3550 interarrival jitter, current." },
 		{ "sipxdp_stream_max_jitter_seconds", "gauge", "Largest interarrival jitter seen." },
 	};
-	const struct stream_rec *s, *tmp;
-	size_t i;
+	size_t i, j;
 
 	scalar(f, "sipxdp_rtp_lost_packets_total", "counter",
 	       "RTP packets lost in all streams (losses later made good by late packets are kept).",
-	       c->st.rtp_lost_total);
-	scalar(f, "sipxdp_rtp_streams", "gauge", "RTP streams being counted.", HASH_COUNT(c->streams));
+	       snap->media.rtp_lost_total);
+	scalar(f, "sipxdp_rtp_streams", "gauge", "RTP streams being counted.", snap->rtp_streams);
 	scalar(f, "sipxdp_rtp_streams_unattached_total", "counter",
-	       "RTP streams on a media endpoint that no followed call claims.", c->st.streams_unattached);
+	       "RTP streams on a media endpoint that no followed call claims.", snap->media.streams_unattached);
 	scalar(f, "sipxdp_rtp_streams_reaped_total", "counter",
-	       "Unattached RTP streams removed after falling silent.", c->st.streams_reaped);
-	for (i = 0; i < sizeof(fam) / sizeof(fam[0]); i++) {
+	       "Unattached RTP streams removed after falling silent.", snap->media.streams_reaped);
+	for (i = 0; i < ARRAY_SIZE(fam); i++) {
 		family(f, fam[i].name, fam[i].type, fam[i].help);
-		HASH_ITER(hh, c->streams, s, tmp) {
-			double v;
+		for (j = 0; j < snap->nstreams; j++) {
+			const struct stream_view *v = &snap->streams[j];
+			const struct stream_state *st = &v->s->st;
+			double val;
 
-			if (!s->call || s->call->state == CALL_ENDED || !(s->st.flags & STREAM_F_VALID))
+			if (!stream_in_series(v))
 				continue;
 			switch (i) {
-			case 0: v = s->st.packets; break;
-			case 1: v = rtp_lost(&s->st); break;
-			case 2: v = stream_jitter_ms(s->st.jitter_q4) / 1e3; break;
-			default: v = stream_jitter_ms(s->st.max_jitter_q4) / 1e3; break;
+			case 0: val = st->packets; break;
+			case 1: val = rtp_lost(st); break;
+			case 2: val = quality_jitter_ms(st->jitter_q4) / 1e3; break;
+			default: val = quality_jitter_ms(st->max_jitter_q4) / 1e3; break;
 			}
 			fprintf(f, "%s{", fam[i].name);
-			stream_labels(f, s);
-			fprintf(f, "} %.15g\n", v);
+			stream_labels(f, v);
+			fprintf(f, "} %.15g\n", val);
 		}
 	}
 }
 
-int prom_write(const char *path, const struct calls *c, struct kern *k, const struct reasm *r)
+void prom_format(FILE *f, const struct snapshot *snap)
 {
-	struct sipxdp_health h;
+	write_sip(f, &snap->dialog);
+	write_calls(f, snap);
+	write_health(f, &snap->health);
+	write_reasm(f, &snap->reasm);
+	write_streams(f, snap);
+}
+
+int prom_write(const char *path, const struct snapshot *snap)
+{
 	char tmp[4096];
 	FILE *f;
 	int err;
 
 	if (snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid()) >= (int)sizeof(tmp))
 		return -ENAMETOOLONG;
-	err = kern_health(k, &h);
-	if (err)
-		return err;
+	if (snap->health_err)
+		return snap->health_err;
 	f = fopen(tmp, "w");
 	if (!f)
 		return -errno;
-	write_sip(f, &c->st);
-	write_calls(f, c);
-	write_health(f, &h, k);
-	write_reasm(f, r);
-	write_streams(f, c);
+	prom_format(f, snap);
 	if (fflush(f) || ferror(f)) {
 		err = -errno ? -errno : -EIO;
 		fclose(f);

@@ -8,6 +8,7 @@
 #include "log.h"
 #include "reasm.h"
 #include "tcpsip.h"
+#include "util.h"
 
 #define FRAG_MEM_LIMIT	(16u << 20)
 #define FRAG_TIMEOUT_NS	(5ULL * 1000000000ULL)		/* IPv4 reassembly hold, as Linux's default 30 s is for hosts */
@@ -15,11 +16,6 @@
 #define TCP_TOTAL_LIMIT	(64u << 20)
 #define TCP_IDLE_NS	(600ULL * 1000000000ULL)
 #define TCP_MAX_CONNS	16384
-
-static uint16_t be16(const uint8_t *p)
-{
-	return (uint16_t)p[0] << 8 | p[1];
-}
 
 static int addrs_of(const struct sipxdp_meta *m, const uint8_t *frame, struct sipxdp_addr *src,
 		    struct sipxdp_addr *dst)
@@ -29,10 +25,8 @@ static int addrs_of(const struct sipxdp_meta *m, const uint8_t *frame, struct si
 	if (m->family == 4) {
 		if (m->l3_off + 20u > m->l4_off)
 			return -EINVAL;
-		src->a[10] = src->a[11] = 0xff;
-		dst->a[10] = dst->a[11] = 0xff;
-		memcpy(&src->a[12], frame + m->l3_off + 12, 4);
-		memcpy(&dst->a[12], frame + m->l3_off + 16, 4);
+		addr_from_v4(src, frame + m->l3_off + 12);
+		addr_from_v4(dst, frame + m->l3_off + 16);
 		return 0;
 	}
 	if (m->family == 6) {
@@ -45,36 +39,36 @@ static int addrs_of(const struct sipxdp_meta *m, const uint8_t *frame, struct si
 	return -EINVAL;
 }
 
-/* UDP header at l4 (l4_len bytes with payload) to a sip_pkt. */
-static int udp_to_pkt(const uint8_t *l4, size_t l4_len, struct sip_pkt *pkt)
+/* UDP header at l4 (l4_len bytes with payload) to a msg. */
+static int udp_to_msg(const uint8_t *l4, size_t l4_len, struct msg *msg)
 {
 	uint16_t ulen;
 
 	if (l4_len < 8)
 		return -EINVAL;
-	ulen = be16(l4 + 4);
+	ulen = get_be16(l4 + 4);
 	if (ulen < 8)
 		return -EINVAL;
-	pkt->sport = be16(l4);
-	pkt->dport = be16(l4 + 2);
+	msg->sport = get_be16(l4);
+	msg->dport = get_be16(l4 + 2);
 	/* The kernel checked the UDP length against the frame; a capture may be shorter. */
-	pkt->payload = (const char *)l4 + 8;
-	pkt->len = (ulen < l4_len ? ulen : l4_len) - 8;
+	msg->payload = (const char *)l4 + 8;
+	msg->len = (ulen < l4_len ? ulen : l4_len) - 8;
 	return 0;
 }
 
-int reasm_udp(const struct sipxdp_meta *m, const uint8_t *frame, struct sip_pkt *pkt)
+int reasm_udp(const struct sipxdp_meta *m, const uint8_t *frame, struct msg *msg)
 {
 	if (m->l4_proto != IPPROTO_UDP || m->l4_off + 8u > m->cap_len || m->payload_off > m->cap_len)
 		return -EINVAL;
-	memset(pkt, 0, sizeof(*pkt));
-	if (addrs_of(m, frame, &pkt->src, &pkt->dst))
+	memset(msg, 0, sizeof(*msg));
+	if (addrs_of(m, frame, &msg->src, &msg->dst))
 		return -EINVAL;
-	pkt->ts_ns = m->ts_ns;
-	return udp_to_pkt(frame + m->l4_off, m->cap_len - m->l4_off, pkt);
+	msg->ts_ns = m->ts_ns;
+	return udp_to_msg(frame + m->l4_off, m->cap_len - m->l4_off, msg);
 }
 
-int reasm_init(struct reasm *r, reasm_msg_cb cb, void *ctx)
+int reasm_init(struct reasm *r, msg_cb cb, void *ctx)
 {
 	memset(r, 0, sizeof(*r));
 	r->cb = cb;
@@ -88,22 +82,22 @@ int reasm_init(struct reasm *r, reasm_msg_cb cb, void *ctx)
 	return 0;
 }
 
-static void on_tcp_msg(void *ctx, const struct tcpsip_flow *flow, const char *msg, size_t len,
+static void on_tcp_msg(void *ctx, const struct tcpsip_flow *flow, const char *data, size_t len,
 		       uint64_t ts)
 {
 	struct reasm *r = ctx;
-	struct sip_pkt pkt = {
+	struct msg msg = {
 		.ts_ns = ts, .src = flow->src, .dst = flow->dst,
-		.sport = flow->sport, .dport = flow->dport, .payload = msg, .len = len,
+		.sport = flow->sport, .dport = flow->dport, .payload = data, .len = len,
 	};
 
-	r->cb(r->ctx, &pkt);
+	r->cb(r->ctx, &msg);
 }
 
 static void fragment(struct reasm *r, const struct sipxdp_meta *m, const uint8_t *frame)
 {
 	struct ipfrag_result res;
-	struct sip_pkt pkt = { .ts_ns = m->ts_ns };
+	struct msg msg = { .ts_ns = m->ts_ns };
 	int rc;
 
 	rc = ipfrag_feed(r->frags, frame + m->l3_off, m->cap_len - m->l3_off, m->ts_ns, &res);
@@ -113,18 +107,18 @@ static void fragment(struct reasm *r, const struct sipxdp_meta *m, const uint8_t
 		r->st.fragments_not_udp++;
 		return;
 	}
-	pkt.src = res.src;
-	pkt.dst = res.dst;
-	if (udp_to_pkt(res.l4, res.l4_len, &pkt)) {
+	msg.src = res.src;
+	msg.dst = res.dst;
+	if (udp_to_msg(res.l4, res.l4_len, &msg)) {
 		r->st.bad_events++;
 		return;
 	}
-	r->cb(r->ctx, &pkt);
+	r->cb(r->ctx, &msg);
 }
 
 void reasm_event(struct reasm *r, const struct sipxdp_meta *m, const uint8_t *frame)
 {
-	struct sip_pkt pkt;
+	struct msg msg;
 
 	/* kern.c checked that the offsets lie inside the captured bytes. */
 	if (m->flags & SIPXDP_META_F_FRAG) {
@@ -136,16 +130,16 @@ void reasm_event(struct reasm *r, const struct sipxdp_meta *m, const uint8_t *fr
 			r->st.bad_events++;
 			return;
 		}
-		flow.sport = be16(frame + m->l4_off);
-		flow.dport = be16(frame + m->l4_off + 2);
+		flow.sport = get_be16(frame + m->l4_off);
+		flow.dport = get_be16(frame + m->l4_off + 2);
 		tcpsip_feed(r->tcp, &flow, frame + m->l4_off, m->cap_len - m->l4_off, m->ts_ns,
 			    on_tcp_msg, r);
-	} else if (!reasm_udp(m, frame, &pkt)) {
+	} else if (!reasm_udp(m, frame, &msg)) {
 		if (m->flags & SIPXDP_META_F_RTCP)
-			pkt.kind = PKT_RTCP;
+			msg.kind = MSG_RTCP;
 		else if (m->flags & SIPXDP_META_F_DTMF)
-			pkt.kind = PKT_DTMF;
-		r->cb(r->ctx, &pkt);
+			msg.kind = MSG_DTMF;
+		r->cb(r->ctx, &msg);
 	} else {
 		r->st.bad_events++;
 	}
@@ -163,4 +157,13 @@ void reasm_free(struct reasm *r)
 	tcpsip_free(r->tcp);
 	r->frags = NULL;
 	r->tcp = NULL;
+}
+
+void reasm_figures(const struct reasm *r, struct reasm_figures *out)
+{
+	out->events = r->st;
+	out->frag = *ipfrag_stats(r->frags);
+	out->frag_mem = ipfrag_mem_used(r->frags);
+	out->tcp = *tcpsip_stats(r->tcp);
+	out->tcp_mem = tcpsip_mem_used(r->tcp);
 }

@@ -7,35 +7,42 @@
 #ifndef SIPXDP_REASM_H
 #define SIPXDP_REASM_H
 
-#include "calls.h"
+#include "ipfrag.h"
+#include "msg.h"
 #include "sipxdp.h"
-
-struct ipfrag_table;
-struct tcpsip;
+#include "tcpsip.h"
 
 struct reasm_stats {
 	uint64_t bad_events;		/* events whose headers do not add up */
 	uint64_t fragments_not_udp;	/* reassembled datagrams that are not UDP */
 };
 
-typedef void (*reasm_msg_cb)(void *ctx, const struct sip_pkt *pkt);
-
 struct reasm {
 	struct ipfrag_table *frags;
 	struct tcpsip *tcp;
 	struct reasm_stats st;
-	reasm_msg_cb cb;
+	msg_cb cb;
 	void *ctx;
 };
 
-int reasm_init(struct reasm *r, reasm_msg_cb cb, void *ctx);
+/* Everything reassembly counts, copied out for the outputs. */
+struct reasm_figures {
+	struct reasm_stats events;
+	struct ipfrag_stats frag;
+	size_t frag_mem;		/* bytes held for incomplete datagrams */
+	struct tcpsip_stats tcp;
+	size_t tcp_mem;			/* bytes buffered for TCP streams */
+};
+
+int reasm_init(struct reasm *r, msg_cb cb, void *ctx);
 /* One perf event: meta and the frame bytes after it. */
 void reasm_event(struct reasm *r, const struct sipxdp_meta *m, const uint8_t *frame);
 /* Give up on fragments and TCP streams that waited too long. */
 void reasm_expire(struct reasm *r, uint64_t now_ns);
 void reasm_free(struct reasm *r);
+void reasm_figures(const struct reasm *r, struct reasm_figures *out);
 
-/* Fill pkt from a whole UDP datagram's event. 0, or -EINVAL when its headers do not add up. */
-int reasm_udp(const struct sipxdp_meta *m, const uint8_t *frame, struct sip_pkt *pkt);
+/* Fill msg from a whole UDP datagram's event. 0, or -EINVAL when its headers do not add up. */
+int reasm_udp(const struct sipxdp_meta *m, const uint8_t *frame, struct msg *msg);
 
 #endif

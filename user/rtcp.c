@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "rtcp.h"
+#include "util.h"
 
 #define RTCP_HDR_LEN		4
 #define RTCP_SR_LEN		28	/* header, SSRC, sender info */
@@ -26,22 +27,6 @@
 /* 2208988800: seconds from 1900-01-01 (NTP epoch) to 1970-01-01. */
 #define NTP_UNIX_OFFSET		2208988800ULL
 
-static inline uint16_t get16(const uint8_t *b)
-{
-	return (uint16_t)(b[0] << 8 | b[1]);
-}
-
-static inline uint32_t get32(const uint8_t *b)
-{
-	return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 |
-	       (uint32_t)b[2] << 8 | b[3];
-}
-
-static inline uint64_t get64(const uint8_t *b)
-{
-	return (uint64_t)get32(b) << 32 | get32(b + 4);
-}
-
 /* Parse state beyond what *out shows. */
 struct walk {
 	bool have_sender;	/* an SR/RR has set out->sender_ssrc */
@@ -49,16 +34,16 @@ struct walk {
 
 static void parse_report(const uint8_t *b, struct rtcp_report *r)
 {
-	uint32_t lost = get32(b + 4) & 0xffffff;
+	uint32_t lost = get_be32(b + 4) & 0xffffff;
 
-	r->ssrc = get32(b);
+	r->ssrc = get_be32(b);
 	r->fraction_lost = b[4];
 	/* Sign-extend 24 bits without implementation-defined conversions. */
 	r->cumulative_lost = (int32_t)(lost ^ 0x800000) - 0x800000;
-	r->ext_highest_seq = get32(b + 8);
-	r->jitter = get32(b + 12);
-	r->lsr = get32(b + 16);
-	r->dlsr = get32(b + 20);
+	r->ext_highest_seq = get_be32(b + 8);
+	r->jitter = get_be32(b + 12);
+	r->lsr = get_be32(b + 16);
+	r->dlsr = get_be32(b + 20);
 }
 
 /*
@@ -75,7 +60,7 @@ static int parse_sr_rr(const uint8_t *h, size_t n, size_t fixed, struct walk *w,
 
 	if (n < fixed + (size_t)rc * RTCP_REPORT_LEN)
 		return -EINVAL;
-	ssrc = get32(h + 4);
+	ssrc = get_be32(h + 4);
 	if (!w->have_sender) {
 		w->have_sender = true;
 		out->sender_ssrc = ssrc;
@@ -83,10 +68,10 @@ static int parse_sr_rr(const uint8_t *h, size_t n, size_t fixed, struct walk *w,
 	mine = ssrc == out->sender_ssrc;
 	if (mine && h[1] == RTCP_PT_SR && !out->has_sr) {
 		out->has_sr = true;
-		out->sr.ntp = get64(h + 8);
-		out->sr.rtp_ts = get32(h + 16);
-		out->sr.packets = get32(h + 20);
-		out->sr.octets = get32(h + 24);
+		out->sr.ntp = get_be64(h + 8);
+		out->sr.rtp_ts = get_be32(h + 16);
+		out->sr.packets = get_be32(h + 20);
+		out->sr.octets = get_be32(h + 24);
 	}
 	for (i = 0; i < rc; i++) {
 		if (!mine || out->nreports >= RTCP_MAX_REPORTS) {
@@ -101,15 +86,15 @@ static int parse_sr_rr(const uint8_t *h, size_t n, size_t fixed, struct walk *w,
 
 static void parse_xr_voip(const uint8_t *b, struct rtcp_xr_voip *v)
 {
-	v->ssrc = get32(b + 4);
+	v->ssrc = get_be32(b + 4);
 	v->loss_rate = b[8];
 	v->discard_rate = b[9];
 	v->burst_density = b[10];
 	v->gap_density = b[11];
-	v->burst_duration = get16(b + 12);
-	v->gap_duration = get16(b + 14);
-	v->round_trip_delay = get16(b + 16);
-	v->end_system_delay = get16(b + 18);
+	v->burst_duration = get_be16(b + 12);
+	v->gap_duration = get_be16(b + 14);
+	v->round_trip_delay = get_be16(b + 16);
+	v->end_system_delay = get_be16(b + 18);
 	v->signal_level = b[20];
 	v->noise_level = b[21];
 	v->rerl = b[22];
@@ -120,9 +105,9 @@ static void parse_xr_voip(const uint8_t *b, struct rtcp_xr_voip *v)
 	v->mos_cq = b[27];
 	v->rx_config = b[28];
 	/* b[29] reserved */
-	v->jb_nominal = get16(b + 30);
-	v->jb_maximum = get16(b + 32);
-	v->jb_abs_max = get16(b + 34);
+	v->jb_nominal = get_be16(b + 30);
+	v->jb_maximum = get_be16(b + 32);
+	v->jb_abs_max = get_be16(b + 34);
 }
 
 /* XR (RFC 3611 3): report blocks, each (block length + 1) words, tile the body. */
@@ -137,7 +122,7 @@ static int parse_xr(const uint8_t *h, size_t n, struct rtcp_packet *out)
 
 		if (n - off < XR_BLOCK_HDR_LEN)
 			return -EINVAL;
-		blen = ((size_t)get16(b + 2) + 1) * 4;
+		blen = ((size_t)get_be16(b + 2) + 1) * 4;
 		if (blen > n - off)
 			return -EINVAL;
 		if (b[0] == XR_BT_VOIP) {
@@ -210,7 +195,7 @@ int rtcp_parse(const uint8_t *p, size_t len, struct rtcp_packet *out)
 
 		if (rest < RTCP_HDR_LEN || h[0] >> 6 != 2)
 			goto bad;
-		plen = ((size_t)get16(h + 2) + 1) * 4;
+		plen = ((size_t)get_be16(h + 2) + 1) * 4;
 		if (plen > rest)
 			goto bad;
 		body = plen;

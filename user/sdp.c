@@ -13,6 +13,7 @@
 #include <strings.h>
 
 #include "sdp.h"
+#include "util.h"
 
 struct span {
 	const char *p;
@@ -26,7 +27,7 @@ static bool is_ws(char c)
 
 static bool span_eq_ci(struct span s, const char *lit)
 {
-	return strlen(lit) == s.n && !strncasecmp(s.p, lit, s.n);
+	return mem_eq_ci(s.p, s.n, lit);
 }
 
 /* Next run of non-blanks in [*q, e), advancing *q past it. */
@@ -59,20 +60,7 @@ static bool split(struct span *f, char c, struct span *rest)
 
 static int parse_num(struct span f, unsigned long max, unsigned long *out)
 {
-	unsigned long v = 0;
-	size_t i;
-
-	if (!f.n)
-		return -EINVAL;
-	for (i = 0; i < f.n; i++) {
-		unsigned d = (unsigned char)f.p[i] - '0';
-
-		if (d > 9 || v > (max - d) / 10)
-			return -EINVAL;
-		v = v * 10 + d;
-	}
-	*out = v;
-	return 0;
+	return parse_dec(f.p, f.n, max, out);
 }
 
 static void copy_trunc(char *dst, size_t n, struct span s)
@@ -98,9 +86,11 @@ static int parse_conn(const char *q, const char *e, struct sdp_conn *c)
 	buf[ad.n] = '\0';
 	memset(c, 0, sizeof(*c));
 	if (span_eq_ci(at, "IP4")) {
-		if (inet_pton(AF_INET, buf, &c->addr.a[12]) != 1)
+		uint8_t v4[4];
+
+		if (inet_pton(AF_INET, buf, v4) != 1)
 			return -EINVAL;
-		c->addr.a[10] = c->addr.a[11] = 0xff;
+		addr_from_v4(&c->addr, v4);
 		c->family = 4;
 	} else if (span_eq_ci(at, "IP6")) {
 		if (inet_pton(AF_INET6, buf, c->addr.a) != 1)

@@ -12,6 +12,7 @@
 #include <strings.h>
 
 #include "sip.h"
+#include "util.h"
 
 static const char *const method_names[SIP_M_NR] = {
 	[SIP_M_UNKNOWN] = "UNKNOWN", [SIP_M_INVITE] = "INVITE",
@@ -47,18 +48,8 @@ static bool is_token(char c)
 	       (c && strchr("-.!%*_+`'~", c));
 }
 
-static bool eq_ci(const char *s, size_t n, const char *lit)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (!lit[i] || lower(s[i]) != lower(lit[i]))
-			return false;
-	return !lit[i];
-}
-
 /* Is s[0..n) a case-insensitive prefix of lit? */
-static bool prefix_ci(const char *s, size_t n, const char *lit)
+static bool is_prefix_of_ci(const char *s, size_t n, const char *lit)
 {
 	size_t i;
 
@@ -95,25 +86,6 @@ static const char *skip_quoted(const char *q, const char *e)
 		}
 	}
 	return NULL;
-}
-
-/* Decimal digits only, at most max. */
-static int parse_num(const char *s, size_t n, unsigned long max, unsigned long *out)
-{
-	unsigned long v = 0;
-	size_t i;
-
-	if (!n)
-		return -EINVAL;
-	for (i = 0; i < n; i++) {
-		if (!is_digit(s[i]))
-			return -EINVAL;
-		if (v > (max - (unsigned long)(s[i] - '0')) / 10)
-			return -EINVAL;
-		v = v * 10 + (unsigned long)(s[i] - '0');
-	}
-	*out = v;
-	return 0;
 }
 
 /*
@@ -182,7 +154,7 @@ static int parse_request(const char *s, size_t n, bool partial, struct sip_msg *
 		return -EINVAL;
 	m->request_uri = (struct sip_str){ s + u, i - u };
 	i++;
-	if (partial ? !prefix_ci(s + i, n - i, sip_version) : !eq_ci(s + i, n - i, sip_version))
+	if (partial ? !is_prefix_of_ci(s + i, n - i, sip_version) : !mem_eq_ci(s + i, n - i, sip_version))
 		return -EINVAL;
 	m->is_request = true;
 	m->method = sip_method_from(m->method_str.p, m->method_str.len);
@@ -192,7 +164,7 @@ static int parse_request(const char *s, size_t n, bool partial, struct sip_msg *
 static int parse_start(const char *s, size_t n, bool partial, struct sip_msg *m)
 {
 	/* '/' is not a token character, so "SIP/" can only open a status line. */
-	if (n >= 4 && eq_ci(s, 4, "sip/"))
+	if (n >= 4 && mem_eq_ci(s, 4, "sip/"))
 		return parse_status(s, n, partial, m);
 	if (partial && !parse_status(s, n, true, m))
 		return 0;
@@ -238,7 +210,7 @@ static bool find_param(const char *q, const char *e, const char *name, struct si
 			}
 			ve = q;
 		}
-		if (eq_ci(ns, (size_t)(ne - ns), name)) {
+		if (mem_eq_ci(ns, (size_t)(ne - ns), name)) {
 			*out = (struct sip_str){ vs, (size_t)(ve - vs) };
 			return true;
 		}
@@ -309,7 +281,7 @@ static int parse_cseq(struct sip_msg *m, struct sip_str v)
 
 	for (d = q; q < e && is_digit(*q); q++)
 		;
-	if (parse_num(d, (size_t)(q - d), UINT32_MAX, &n))
+	if (parse_dec(d, (size_t)(q - d), UINT32_MAX, &n))
 		return -EINVAL;
 	if (q == e || !is_lws(*q))
 		return -EINVAL;
@@ -328,7 +300,7 @@ static int parse_content_length(struct sip_msg *m, struct sip_str v)
 {
 	unsigned long n;
 
-	if (parse_num(v.p, v.len, LONG_MAX, &n))
+	if (parse_dec(v.p, v.len, LONG_MAX, &n))
 		return -EINVAL;
 	/* Two different lengths make framing ambiguous (RFC 4475 3.1.2.11). */
 	if (m->content_length >= 0 && (unsigned long)m->content_length != n)
@@ -339,7 +311,7 @@ static int parse_content_length(struct sip_msg *m, struct sip_str v)
 
 static bool hname(struct sip_str name, const char *full, const char *compact)
 {
-	return eq_ci(name.p, name.len, full) || (compact && eq_ci(name.p, name.len, compact));
+	return mem_eq_ci(name.p, name.len, full) || (compact && mem_eq_ci(name.p, name.len, compact));
 }
 
 /* One header (folded lines included).  frame: only what framing needs. */

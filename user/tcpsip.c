@@ -20,6 +20,7 @@
 
 #include "sip.h"
 #include "tcpsip.h"
+#include "util.h"
 
 /* A table that cannot grow drops the new direction instead of exit()ing. */
 #define HASH_NONFATAL_OOM 1
@@ -90,11 +91,6 @@ struct feed {
 static int32_t seq_diff(uint32_t a, uint32_t b)
 {
 	return (int32_t)(a - b);
-}
-
-static uint32_t get_be32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
 
 static size_t hseg_cost(size_t len)

@@ -23,7 +23,8 @@ static void stream_start(struct stream_state *s, uint16_t seq, uint32_t ts, uint
 
 	codes[pt] = code;
 	memset(s, 0, sizeof(*s));
-	rtp_stream_init(s, &p, codes);
+	memcpy(s->clock_code_pt, codes, SIPXDP_NR_PT);
+	rtp_stream_init(s, &p);
 }
 
 static void pkt(struct stream_state *s, uint16_t seq, uint32_t ts, uint64_t now)

@@ -1,0 +1,97 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * dataplane.h - the one door between the agent's logic and the kernel:
+ * everything user space asks of the XDP program's maps.  kern.c implements
+ * it with libbpf on the loaded program; tests/unit/fake_dp.c implements it
+ * in memory, so the call logic above is unit-tested without a kernel.
+ * Nothing above this header includes libbpf or the skeleton.
+ *
+ * Keys and values are the ABI types of include/sipxdp.h.  Functions return
+ * 0 or -errno.
+ */
+#ifndef SIPXDP_DATAPLANE_H
+#define SIPXDP_DATAPLANE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "sipxdp.h"
+
+struct dp;
+
+/* What the data plane says about itself: kernel counters and event losses. */
+struct dp_health {
+	struct sipxdp_health kernel;	/* summed over CPUs */
+	uint64_t events_lost;		/* events the kernel-to-user channel dropped */
+	uint64_t events_bad;		/* events too short or inconsistent to read */
+};
+
+/* One stream as read: a consistent copy (taken under the stream's lock). */
+typedef int (*dp_stream_cb)(void *ctx, const struct stream_key *key, const struct stream_state *st);
+
+struct dp_ops {
+	/* Add or replace a media endpoint. */
+	int (*endpoint_set)(struct dp *dp, const struct endpoint_key *key, const struct endpoint_info *info);
+	/* Remove one; removing an absent endpoint is not an error. */
+	int (*endpoint_del)(struct dp *dp, const struct endpoint_key *key);
+	/* Mark a port (host order) as used, or no longer used, by some endpoint. */
+	void (*media_port)(struct dp *dp, uint16_t port, bool on);
+	/*
+	 * Every stream, in batches where the kernel can: cb once per stream; a
+	 * non-zero return from cb stops the walk (and is not an error).
+	 */
+	int (*streams_read)(struct dp *dp, dp_stream_cb cb, void *ctx);
+	int (*stream_get)(struct dp *dp, const struct stream_key *key, struct stream_state *st);
+	/* Removing an absent stream is not an error. */
+	int (*stream_del)(struct dp *dp, const struct stream_key *key);
+	int (*health)(struct dp *dp, struct dp_health *h);
+	/* Drop held RTP records (see `pending`) last seen before older_than_ns; returns how many, or -errno. */
+	int (*pending_expire)(struct dp *dp, uint64_t older_than_ns);
+};
+
+/* Embedded first in each implementation's own struct. */
+struct dp {
+	const struct dp_ops *ops;
+};
+
+static inline int dp_endpoint_set(struct dp *dp, const struct endpoint_key *key, const struct endpoint_info *info)
+{
+	return dp->ops->endpoint_set(dp, key, info);
+}
+
+static inline int dp_endpoint_del(struct dp *dp, const struct endpoint_key *key)
+{
+	return dp->ops->endpoint_del(dp, key);
+}
+
+static inline void dp_media_port(struct dp *dp, uint16_t port, bool on)
+{
+	dp->ops->media_port(dp, port, on);
+}
+
+static inline int dp_streams_read(struct dp *dp, dp_stream_cb cb, void *ctx)
+{
+	return dp->ops->streams_read(dp, cb, ctx);
+}
+
+static inline int dp_stream_get(struct dp *dp, const struct stream_key *key, struct stream_state *st)
+{
+	return dp->ops->stream_get(dp, key, st);
+}
+
+static inline int dp_stream_del(struct dp *dp, const struct stream_key *key)
+{
+	return dp->ops->stream_del(dp, key);
+}
+
+static inline int dp_health(struct dp *dp, struct dp_health *h)
+{
+	return dp->ops->health(dp, h);
+}
+
+static inline int dp_pending_expire(struct dp *dp, uint64_t older_than_ns)
+{
+	return dp->ops->pending_expire(dp, older_than_ns);
+}
+
+#endif /* SIPXDP_DATAPLANE_H */

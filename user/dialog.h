@@ -1,0 +1,130 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * dialog.h - the call table: SIP dialogs keyed by Call-ID, followed from
+ * INVITE to the answer of BYE (or a failure, a CANCEL, a timeout, an
+ * eviction), with the media of each call in media.c.  When a call is over
+ * and its grace period has passed, the on_done callback gets it once (the
+ * record writer), then it is let go.
+ *
+ * Times are on the event clock (see msg.h): a capture replays with the
+ * same decisions as live traffic.
+ */
+#ifndef SIPXDP_DIALOG_H
+#define SIPXDP_DIALOG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <uthash.h>
+
+#include "media.h"
+#include "msg.h"
+#include "sip.h"
+
+enum call_state {
+	CALL_INVITING,		/* INVITE seen */
+	CALL_PROCEEDING,	/* 1xx */
+	CALL_ANSWERED,		/* 2xx, waiting for ACK */
+	CALL_CONFIRMED,		/* ACK */
+	CALL_TERMINATING,	/* BYE or CANCEL sent */
+	CALL_ENDED,		/* final: result says how */
+};
+
+/* How a call ended.  The record's `state` reports busy as failed (its final_status says 486/600). */
+enum call_result {
+	RESULT_ACTIVE,
+	RESULT_COMPLETED,	/* answered, then BYE */
+	RESULT_BUSY,		/* 486, 600 */
+	RESULT_FAILED,		/* other 3xx-6xx */
+	RESULT_CANCELLED,	/* CANCEL, 487 */
+	RESULT_TIMED_OUT,	/* no final answer, silence, or over the maximum duration */
+	RESULT_EVICTED,		/* dropped to make room in a full call table */
+	RESULT_NR,
+};
+
+#define CALL_ID_MAX	128	/* printable form, NUL included */
+
+struct call {
+	char call_id[CALL_ID_MAX];
+	char from[128];
+	char to[128];
+	char from_tag[64];			/* the caller's tag: who sent a request */
+	char answer_to_tag[64];			/* To tag of the first 2xx */
+	enum call_state state;
+	enum call_result result;
+	int final_status;
+	bool cancel_seen;
+	bool on_hold;				/* newest SDP: sendonly, inactive or 0.0.0.0 */
+	bool held_by[SIDE_NR];			/* by enum media_side */
+	uint8_t hangup;				/* enum media_side that sent BYE */
+	unsigned int reinvites;
+	uint32_t invite_cseq;			/* CSeq of the newest INVITE */
+	char invite_branch[64];			/* its top Via branch */
+	unsigned int forked_answers;		/* 2xx with another To tag */
+	uint64_t t_invite, t_ringing, t_answer, t_end;	/* event clock, ns; 0 = not yet */
+	uint64_t t_last_sip;
+	uint64_t finalize_at;			/* event clock; 0 = not scheduled */
+	struct media_call media;
+	UT_hash_handle hh;
+};
+
+#define SIP_COUNT_METHODS 16
+struct dialog_stats {
+	uint64_t requests[SIP_COUNT_METHODS];		/* by enum sip_method */
+	uint64_t responses[SIP_COUNT_METHODS][700];	/* by CSeq method and status code */
+	uint64_t parse_errors;
+	uint64_t sdp_errors;
+	uint64_t not_sip;
+	uint64_t calls_total[RESULT_NR];
+	uint64_t calls_dropped;				/* table full, nothing to evict */
+	uint64_t responses_unmatched;			/* answers to an older INVITE transaction */
+	uint64_t invite_retries;			/* INVITEs that reopened a failed call (auth) */
+};
+
+/* A call is over (or, at exit, still open: result RESULT_ACTIVE); now is the event clock. */
+typedef void (*call_done_cb)(void *ctx, const struct call *call, uint64_t now);
+
+struct dialog_cfg {
+	uint64_t grace_ns;		/* keep endpoints this long after a call ends */
+	uint64_t setup_timeout_ns;	/* INVITE without a final answer */
+	uint64_t rtp_timeout_ns;	/* answered call with no SIP and no RTP */
+	uint64_t max_duration_ns;	/* answered call longer than this */
+	unsigned int max_calls;
+	call_done_cb on_done;		/* may be NULL */
+	void *ctx;
+};
+
+struct dialogs {
+	struct media *media;
+	struct dialog_cfg cfg;
+	struct call *by_id;
+	unsigned int nr_calls;
+	uint64_t now;				/* newest event-clock time seen */
+	struct dialog_stats st;
+};
+
+int dialog_init(struct dialogs *d, struct media *media, const struct dialog_cfg *cfg);
+/* One message from reassembly: SIP, or RTCP / a DTMF event on a media endpoint. */
+void dialog_on_msg(struct dialogs *d, const struct msg *msg);
+/* Time has moved to now: read the streams, end timed-out calls, finish those past grace. */
+void dialog_tick(struct dialogs *d, uint64_t now);
+/* At exit: a last read, and on_done for every call, open ones as RESULT_ACTIVE. */
+void dialog_finish(struct dialogs *d);
+void dialog_free(struct dialogs *d);
+
+unsigned int dialog_nr_active(const struct dialogs *d);
+/* Every call in the table, in no particular order. */
+void dialog_foreach(const struct dialogs *d, void (*cb)(void *ctx, const struct call *call), void *ctx);
+
+const char *call_result_name(enum call_result r);
+const char *call_state_name(enum call_state s);
+/* The record's `state`: busy is a failed call whose final_status says why. */
+const char *call_state_label(enum call_result r);
+
+/* The struct call a media_call is embedded in. */
+static inline const struct call *call_of_media(const struct media_call *mc)
+{
+	return (const struct call *)((const char *)mc - offsetof(struct call, media));
+}
+
+#endif /* SIPXDP_DIALOG_H */

@@ -1,0 +1,610 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * media.c - endpoints, streams and what RTCP and DTMF say about them.
+ *
+ * An endpoint is in the kernel's map while at least one call's SDP names
+ * it (sipp's UAS answers every call on one port): ep_ref counts the calls
+ * and lists them, so that a stream can be attributed by looking at the two
+ * endpoints it touches only.  A port's bit is on while any endpoint uses
+ * the port, and goes on only once the endpoint is in the map.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "codec.h"
+#include "log.h"
+#include "media.h"
+#include "rtcp.h"
+#include "rtp_stats.h"
+#include "util.h"
+
+#define PENDING_MAX_AGE_NS (5 * NS_PER_SEC)
+
+/* A media endpoint in the kernel map, with the calls whose SDP names it. */
+struct ep_ref {
+	struct endpoint_key key;
+	struct endpoint_info info;
+	int refs;			/* number of entries in calls */
+	int cap;
+	struct media_call **calls;
+	UT_hash_handle hh;
+};
+
+int media_init(struct media *m, struct dp *dp, const struct media_cfg *cfg)
+{
+	memset(m, 0, sizeof(*m));
+	m->dp = dp;
+	m->cfg = *cfg;
+	m->port_refs = calloc(65536, sizeof(*m->port_refs));
+	return m->port_refs ? 0 : -ENOMEM;
+}
+
+/* --- endpoints ------------------------------------------------------- */
+
+static struct ep_ref *ep_ref_find(const struct media *m, const struct endpoint_key *key)
+{
+	struct ep_ref *r;
+
+	HASH_FIND(hh, m->eps, key, sizeof(*key), r);
+	return r;
+}
+
+/* The endpoint at addr:port (network order), with the calls that name it; NULL if none. */
+static struct ep_ref *ep_ref_at(const struct media *m, const struct sipxdp_addr *addr, uint16_t port)
+{
+	struct endpoint_key ek = { .addr = *addr, .port = port, .proto = IPPROTO_UDP };
+
+	return ep_ref_find(m, &ek);
+}
+
+static struct call_ep *call_find_ep(struct media_call *mc, const struct endpoint_key *key)
+{
+	int i;
+
+	for (i = 0; i < mc->nep; i++)
+		if (!memcmp(&mc->ep[i].key, key, sizeof(*key)))
+			return &mc->ep[i];
+	return NULL;
+}
+
+static void ep_push(struct media *m, struct ep_ref *r)
+{
+	int err = dp_endpoint_set(m->dp, &r->key, &r->info);
+
+	if (err) {
+		char a[64];
+
+		m->st.ep_insert_fail++;
+		pr_warn("add media endpoint %s to the kernel: %s\n",
+			addr_port_str(a, sizeof(a), &r->key.addr, ntohs(r->key.port)), strerror(-err));
+	}
+}
+
+static int ep_ref_add_call(struct ep_ref *r, struct media_call *mc)
+{
+	if (r->refs == r->cap) {
+		int cap = r->cap ? r->cap * 2 : 2;
+		struct media_call **n = realloc(r->calls, cap * sizeof(*n));
+
+		if (!n)
+			return -ENOMEM;
+		r->calls = n;
+		r->cap = cap;
+	}
+	r->calls[r->refs++] = mc;
+	return 0;
+}
+
+/* The telephone-event payload type of an m= line (RFC 4733), 0 if it has none. */
+static uint8_t event_pt_of(const struct sdp_media *md)
+{
+	int i;
+
+	for (i = 0; i < md->nrtpmap; i++)
+		if (!strcasecmp(md->rtpmap[i].encoding, "telephone-event"))
+			return md->rtpmap[i].pt;
+	return 0;
+}
+
+/* Live mode: how long from the SIP packet in XDP to its endpoint in the map. */
+static void learn_sample(struct media *m, uint64_t *msg_ts)
+{
+	struct timespec now;
+	uint64_t ns;
+
+	/* Once per SIP message: its first new endpoint is when the wait ends. */
+	if (!m->cfg.live || !*msg_ts)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	ns = (uint64_t)now.tv_sec * NS_PER_SEC + now.tv_nsec;
+	if (ns < *msg_ts)
+		return;
+	ns -= *msg_ts;
+	*msg_ts = 0;
+	m->st.learn_ring[m->st.learn_n % MEDIA_LEARN_RING] = ns;
+	m->st.learn_n++;
+	m->st.learn_sum_ns += ns;
+}
+
+/* The payload types of an m= line, for codec names in the records. */
+static void ep_take_pts(struct call_ep *ce, const struct sdp_media *md)
+{
+	int i;
+
+	ce->npt = 0;
+	for (i = 0; i < md->nfmt && ce->npt < MEDIA_EP_MAX_PT; i++) {
+		struct media_pt *p = &ce->pt[ce->npt++];
+		const char *slash;
+
+		codec_name(p->name, sizeof(p->name), md, md->fmt[i]);
+		slash = strchr(p->name, '/');
+		p->pt = md->fmt[i];
+		p->clock_rate = slash ? strtoul(slash + 1, NULL, 10) : 0;
+	}
+}
+
+/* Merge what an m= line says into the kernel's view of the endpoint; true if it changed. */
+static bool ep_merge_info(struct ep_ref *r, const struct sdp_media *md, uint8_t event_pt)
+{
+	uint8_t codes[SIPXDP_NR_PT];
+	bool changed = false;
+	int i;
+
+	if (event_pt && event_pt != r->info.event_pt) {
+		r->info.event_pt = event_pt;
+		changed = true;
+	}
+	/* Clock of every payload type: the newest SDP wins where two calls disagree. */
+	codec_fill_clock_codes(codes, md);
+	for (i = 0; i < SIPXDP_NR_PT; i++) {
+		if (codes[i] && codes[i] != r->info.clock_code[i]) {
+			r->info.clock_code[i] = codes[i];
+			changed = true;
+		}
+	}
+	return changed;
+}
+
+/* The call's SDP announced this endpoint: take a reference and merge its clocks. */
+static void call_add_ep(struct media *m, struct media_call *mc, const struct endpoint_key *key,
+			const struct sdp_media *md, enum media_side side, enum sdp_dir dir, bool rtcp,
+			uint64_t *msg_ts)
+{
+	struct call_ep *ce = call_find_ep(mc, key);
+	bool fresh = false, changed = false;
+	struct ep_ref *r;
+
+	if (!ce) {
+		if (mc->nep >= MEDIA_MAX_EP) {
+			pr_debug("call %s: more than %d media endpoints, ignoring the rest\n",
+				 mc->label, MEDIA_MAX_EP);
+			return;
+		}
+		r = ep_ref_find(m, key);
+		if (!r) {
+			r = calloc(1, sizeof(*r));
+			if (!r)
+				return;
+			r->key = *key;
+			HASH_ADD(hh, m->eps, key, sizeof(r->key), r);
+			m->nr_eps++;
+			fresh = true;
+		}
+		if (ep_ref_add_call(r, mc))
+			return;
+		ce = &mc->ep[mc->nep++];
+		memset(ce, 0, sizeof(*ce));
+		ce->key = *key;
+		changed = true;
+	} else {
+		r = ep_ref_find(m, key);
+		if (!r)
+			return;
+	}
+	ce->side = side;
+	ce->dir = dir;
+	ce->stale = false;
+	ce->rtcp = rtcp;
+	if (rtcp) {
+		/* RTCP: no payload types, no clocks; the kernel hands its reports up. */
+		if (!(r->info.flags & ENDPOINT_F_RTCP)) {
+			r->info.flags |= ENDPOINT_F_RTCP;
+			changed = true;
+		}
+	} else {
+		ce->event_pt = event_pt_of(md);
+		ep_take_pts(ce, md);
+		changed |= ep_merge_info(r, md, ce->event_pt);
+	}
+	if (changed)
+		ep_push(m, r);
+	/* The port bit last: from then on the program looks the endpoint up. */
+	if (fresh) {
+		if (!m->port_refs[ntohs(key->port)]++)
+			dp_media_port(m->dp, ntohs(key->port), true);
+		learn_sample(m, msg_ts);
+	}
+}
+
+static void ep_release(struct media *m, struct media_call *mc, const struct endpoint_key *key)
+{
+	struct ep_ref *r = ep_ref_find(m, key);
+	int i, err;
+
+	if (!r)
+		return;
+	for (i = 0; i < r->refs; i++) {
+		if (r->calls[i] == mc) {
+			r->calls[i] = r->calls[--r->refs];
+			break;
+		}
+	}
+	if (r->refs > 0)
+		return;
+	err = dp_endpoint_del(m->dp, key);
+	if (err)
+		pr_warn("remove media endpoint from the kernel: %s\n", strerror(-err));
+	if (!--m->port_refs[ntohs(key->port)])
+		dp_media_port(m->dp, ntohs(key->port), false);
+	HASH_DEL(m->eps, r);
+	m->nr_eps--;
+	free(r->calls);
+	free(r);
+}
+
+/* Drop endpoint i of a call (a newer SDP of its side no longer names it). */
+static void call_drop_ep(struct media *m, struct media_call *mc, int i)
+{
+	ep_release(m, mc, &mc->ep[i].key);
+	mc->ep[i] = mc->ep[--mc->nep];
+}
+
+bool media_apply_sdp(struct media *m, struct media_call *mc, const struct sdp_session *sdp,
+		     enum media_side side, uint64_t now, uint64_t msg_ts)
+{
+	bool hold = false;
+	int i;
+
+	/* A new SDP from one side replaces what that side announced before (re-INVITE, UPDATE). */
+	for (i = 0; i < mc->nep; i++) {
+		if (side != SIDE_UNKNOWN && mc->ep[i].side == side && !mc->ep[i].stale) {
+			mc->ep[i].stale = true;
+			mc->ep[i].stale_at = now;
+		}
+	}
+	for (i = 0; i < sdp->nmedia; i++) {
+		const struct sdp_media *md = &sdp->media[i];
+		const struct sdp_conn *conn = sdp_media_conn(sdp, i);
+		enum sdp_dir dir = sdp_media_dir(sdp, i);
+		struct endpoint_key key = {};
+
+		if (!md->port || !conn || !conn->present)
+			continue;
+		if (strcmp(md->type, "audio") && strcmp(md->type, "video"))
+			continue;
+		if (dir == SDP_DIR_SENDONLY || dir == SDP_DIR_INACTIVE)
+			hold = true;
+		/* c=0.0.0.0 (RFC 2543 hold): no media to expect at any address. */
+		if (addr_is_unspecified(&conn->addr)) {
+			hold = true;
+			continue;
+		}
+		key.addr = conn->addr;
+		key.port = htons(md->port);
+		key.proto = IPPROTO_UDP;
+		call_add_ep(m, mc, &key, md, side, dir, false, &msg_ts);
+		/* RTCP: on a=rtcp's port, else the next one up, unless muxed onto RTP's (RFC 5761). */
+		if (!md->rtcp_mux && (md->rtcp_port || md->port < 65535)) {
+			key.port = htons(md->rtcp_port ? md->rtcp_port : md->port + 1);
+			call_add_ep(m, mc, &key, md, side, dir, true, &msg_ts);
+		}
+	}
+	return hold;
+}
+
+void media_release_stale(struct media *m, struct media_call *mc, uint64_t now)
+{
+	int i;
+
+	for (i = mc->nep - 1; i >= 0; i--)
+		if (mc->ep[i].stale && mc->ep[i].stale_at + m->cfg.grace_ns <= now)
+			call_drop_ep(m, mc, i);
+}
+
+/* --- streams --------------------------------------------------------- */
+
+static bool call_has_addr(const struct media_call *mc, const struct sipxdp_addr *a, uint16_t port)
+{
+	int i;
+
+	for (i = 0; i < mc->nep; i++)
+		if (mc->ep[i].key.port == port && !memcmp(&mc->ep[i].key.addr, a, sizeof(*a)))
+			return true;
+	return false;
+}
+
+/*
+ * Which call does a stream belong to?  The call whose SDP names both its
+ * ends (the newest, if several do).  Failing that (NAT, one side's SDP
+ * unseen), the one call that names either end -- but only if exactly one
+ * does: endpoints shared by concurrent calls (a UAS answering every call on
+ * one port) would otherwise hand the stream to an unrelated call.  Only the
+ * calls indexed under the stream's two endpoints are looked at.
+ */
+static struct media_call *stream_find_call(const struct media *m, const struct stream_key *k)
+{
+	struct ep_ref *ends[2] = { ep_ref_at(m, &k->src, k->sport), ep_ref_at(m, &k->dst, k->dport) };
+	struct media_call *both = NULL, *one = NULL;
+	int nr_one = 0, e, i;
+
+	for (e = 0; e < 2; e++) {
+		for (i = 0; ends[e] && i < ends[e]->refs; i++) {
+			struct media_call *mc = ends[e]->calls[i];
+
+			if (call_has_addr(mc, &k->src, k->sport) && call_has_addr(mc, &k->dst, k->dport)) {
+				if (!both || mc->t_start > both->t_start)
+					both = mc;
+			} else if (mc != one) {
+				one = mc;
+				nr_one++;
+			}
+		}
+	}
+	return both ? both : nr_one == 1 ? one : NULL;
+}
+
+static void stream_account_loss(struct media *m, struct stream_rec *s)
+{
+	int64_t lost = rtp_lost(&s->st);
+
+	/* A counter never goes down: late packets that cancel a loss are not subtracted. */
+	if (lost > s->lost_counted) {
+		m->st.rtp_lost_total += lost - s->lost_counted;
+		s->lost_counted = lost;
+	}
+}
+
+static int sweep_one(void *ctx, const struct stream_key *key, const struct stream_state *st)
+{
+	struct media *m = ctx;
+	struct stream_rec *s;
+
+	HASH_FIND(hh, m->streams, key, sizeof(*key), s);
+	if (!s) {
+		s = calloc(1, sizeof(*s));
+		if (!s)
+			return 1;
+		s->key = *key;
+		HASH_ADD(hh, m->streams, key, sizeof(s->key), s);
+	}
+	s->st = *st;
+	if (!s->owner) {
+		s->owner = stream_find_call(m, key);
+		if (s->owner) {
+			s->owner_next = s->owner->streams;
+			s->owner->streams = s;
+		} else if (!s->counted_unattached) {
+			s->counted_unattached = true;
+			m->st.streams_unattached++;
+		}
+	}
+	stream_account_loss(m, s);
+	return 0;
+}
+
+static void stream_forget(struct media *m, struct stream_rec *s)
+{
+	dp_stream_del(m->dp, &s->key);
+	HASH_DEL(m->streams, s);
+	free(s);
+}
+
+/* Streams no call claims (their call ended, or its SDP was never seen) go when they fall silent. */
+static void streams_reap_orphans(struct media *m, uint64_t now)
+{
+	struct stream_rec *s, *tmp;
+
+	HASH_ITER(hh, m->streams, s, tmp) {
+		if (!s->owner && s->st.last_ns + m->cfg.orphan_timeout_ns < now) {
+			m->st.streams_reaped++;
+			stream_forget(m, s);
+		}
+	}
+}
+
+void media_read(struct media *m)
+{
+	int err = dp_streams_read(m->dp, sweep_one, m);
+
+	if (err)
+		pr_warn("read streams map: %s\n", strerror(-err));
+}
+
+void media_expire(struct media *m, uint64_t now)
+{
+	int n;
+
+	streams_reap_orphans(m, now);
+	/* RTP held for an endpoint that was never learned: not a call of ours. */
+	if (now > PENDING_MAX_AGE_NS) {
+		n = dp_pending_expire(m->dp, now - PENDING_MAX_AGE_NS);
+		if (n > 0)
+			m->st.pending_expired += n;
+	}
+}
+
+uint64_t media_last_rtp(const struct media_call *mc)
+{
+	const struct stream_rec *s;
+	uint64_t t = 0;
+
+	for (s = mc->streams; s; s = s->owner_next)
+		if (s->st.last_ns > t)
+			t = s->st.last_ns;
+	return t;
+}
+
+void media_call_refresh(struct media *m, struct media_call *mc)
+{
+	struct stream_rec *s;
+
+	for (s = mc->streams; s; s = s->owner_next)
+		if (!dp_stream_get(m->dp, &s->key, &s->st))
+			stream_account_loss(m, s);
+}
+
+void media_call_release(struct media *m, struct media_call *mc)
+{
+	struct stream_rec *s, *next;
+	int i;
+
+	for (s = mc->streams; s; s = next) {
+		next = s->owner_next;
+		stream_forget(m, s);
+	}
+	mc->streams = NULL;
+	for (i = 0; i < mc->nep; i++)
+		ep_release(m, mc, &mc->ep[i].key);
+	mc->nep = 0;
+}
+
+/* --- RTCP and DTMF --------------------------------------------------- */
+
+/* The call whose SDP named either end of this packet (the newest, if several). */
+static struct media_call *call_of_endpoints(const struct media *m, const struct msg *msg)
+{
+	struct media_call *best = NULL;
+	struct ep_ref *r;
+	int e, i;
+
+	for (e = 0; e < 2; e++) {
+		r = e ? ep_ref_at(m, &msg->src, htons(msg->sport)) : ep_ref_at(m, &msg->dst, htons(msg->dport));
+		for (i = 0; r && i < r->refs; i++)
+			if (!best || r->calls[i]->t_start > best->t_start)
+				best = r->calls[i];
+		if (best)
+			break;
+	}
+	return best;
+}
+
+const struct rtcp_view *media_rtcp_of(const struct media_call *mc, uint32_t ssrc)
+{
+	int i;
+
+	for (i = 0; i < mc->nrtcp; i++)
+		if (mc->rtcp[i].ssrc == ssrc)
+			return &mc->rtcp[i];
+	return NULL;
+}
+
+static struct rtcp_view *rtcp_view_get(struct media_call *mc, uint32_t ssrc)
+{
+	struct rtcp_view *v = (struct rtcp_view *)media_rtcp_of(mc, ssrc);
+
+	if (v)
+		return v;
+	if (mc->nrtcp == MEDIA_MAX_RTCP)
+		return NULL;
+	mc->rtcp[mc->nrtcp] = (struct rtcp_view){ .ssrc = ssrc, .rtt_ms = -1 };
+	return &mc->rtcp[mc->nrtcp++];
+}
+
+/*
+ * RTCP on a call's media ports: keep what the receivers report about each
+ * source.  The round trip is measured where we stand: from the sender
+ * report passing by to the receiver report that answers it, so it is the
+ * far side's round trip as seen from the monitoring point.
+ */
+void media_on_rtcp(struct media *m, const struct msg *msg)
+{
+	struct rtcp_packet rp;
+	struct media_call *mc;
+	uint64_t arrival;
+	int i;
+
+	if (rtcp_parse((const uint8_t *)msg->payload, msg->len, &rp)) {
+		m->st.rtcp_errors++;
+		return;
+	}
+	m->st.rtcp_packets++;
+	mc = call_of_endpoints(m, msg);
+	if (!mc) {
+		m->st.rtcp_unattached++;
+		return;
+	}
+	arrival = rtcp_ntp_from_unix_ns((uint64_t)((int64_t)msg->ts_ns + m->cfg.unix_offset_ns));
+	for (i = 0; i < rp.nreports; i++) {
+		const struct rtcp_report *rb = &rp.reports[i];
+		struct rtcp_view *v = rtcp_view_get(mc, rb->ssrc);
+		double rtt;
+
+		if (!v)
+			break;
+		v->reports++;
+		v->fraction_lost = rb->fraction_lost / 256.0;
+		v->cumulative_lost = rb->cumulative_lost;
+		v->jitter = rb->jitter;
+		if (rtcp_rtt(rb, arrival, &rtt))
+			v->rtt_ms = rtt * 1e3;
+	}
+}
+
+static char dtmf_digit(uint8_t event)
+{
+	static const char digits[] = "0123456789*#ABCD";
+
+	return event < 16 ? digits[event] : event == 16 ? '!' : '?';	/* 16: flash */
+}
+
+/* An RFC 4733 event end packet: one digit, sent up to three times. */
+void media_on_dtmf(struct media *m, const struct msg *msg)
+{
+	const uint8_t *p = (const uint8_t *)msg->payload;
+	struct media_call *mc;
+	struct dtmf_event ev;
+	int i;
+
+	if (msg->len < 16)
+		return;
+	ev.digit = dtmf_digit(p[12]);
+	ev.ssrc = get_be32(p + 8);
+	ev.rtp_ts = get_be32(p + 4);
+	ev.duration = get_be16(p + 14);
+	ev.t = msg->ts_ns;
+	mc = call_of_endpoints(m, msg);
+	if (!mc)
+		return;
+	for (i = mc->ndtmf - 1; i >= 0 && i >= mc->ndtmf - 4; i--)
+		if (mc->dtmf[i].ssrc == ev.ssrc && mc->dtmf[i].rtp_ts == ev.rtp_ts)
+			return;	/* a repeat of an end packet already counted */
+	if (mc->ndtmf == MEDIA_MAX_DTMF) {
+		mc->dtmf_dropped++;
+		return;
+	}
+	mc->dtmf[mc->ndtmf++] = ev;
+	m->st.dtmf_digits++;
+}
+
+void media_free(struct media *m)
+{
+	struct stream_rec *s, *stmp;
+	struct ep_ref *r, *rtmp;
+
+	HASH_ITER(hh, m->streams, s, stmp) {
+		HASH_DEL(m->streams, s);
+		free(s);
+	}
+	HASH_ITER(hh, m->eps, r, rtmp) {
+		HASH_DEL(m->eps, r);
+		free(r->calls);
+		free(r);
+	}
+	m->nr_eps = 0;
+	free(m->port_refs);
+	m->port_refs = NULL;
+}

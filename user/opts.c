@@ -1,0 +1,313 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * opts.c - the option table and what reads it (opts.h).
+ *
+ * A default is written once, as text, in the table: it is parsed like a
+ * value given on the command line, and --help prints it.  A repeatable
+ * option's default applies only when the option is not given at all.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <net/if.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "opts.h"
+#include "util.h"
+
+#ifndef SIPXDP_VERSION
+#define SIPXDP_VERSION "0.1.0"
+#endif
+
+enum opt_type {
+	OT_FLAG,	/* bool, no value */
+	OT_COUNT,	/* unsigned, one more each time given */
+	OT_STRING,	/* const char *, the argument itself */
+	OT_IFACES,	/* repeatable interface names: const char *[], count at count_off */
+	OT_PORTS,	/* repeatable ports: uint16_t[], count at count_off */
+	OT_UINT,	/* unsigned int, min..max */
+	OT_SECONDS,	/* double, at least min_s */
+	OT_CHOICE,	/* int, one of choices */
+	OT_VERSION,	/* print the version, exit 0 */
+	OT_HELP,	/* print the usage, exit 0 */
+};
+
+struct opt_choice {
+	const char *name;
+	int value;
+};
+
+struct optdef {
+	const char *name;
+	char short_name;		/* 0: long only */
+	enum opt_type type;
+	const char *arg;		/* metavariable in --help; NULL for no value */
+	const char *help;
+	const char *def;		/* default as text, NULL for none */
+	size_t off;			/* field in struct opts */
+	size_t count_off;		/* OT_IFACES, OT_PORTS: the count field */
+	unsigned int max_n;		/* ... and how many at most */
+	unsigned long min, max;		/* OT_UINT, OT_PORTS */
+	double min_s;			/* OT_SECONDS */
+	const struct opt_choice *choices;	/* OT_CHOICE, ends with a NULL name */
+};
+
+#define F(field) offsetof(struct opts, field)
+
+static const struct opt_choice xdp_modes[] = {
+	{ "native", 0 }, { "drv", 0 }, { "skb", 1 }, { "generic", 1 }, { NULL, 0 },
+};
+
+static const struct optdef optdefs[] = {
+	{ .name = "interface", .short_name = 'i', .type = OT_IFACES, .arg = "IFACE",
+	  .help = "attach to IFACE (repeatable)",
+	  .off = F(ifaces), .count_off = F(nr_ifaces), .max_n = OPTS_MAX_IFACES },
+	{ .name = "xdp-mode", .type = OT_CHOICE, .arg = "MODE", .help = "native or skb", .def = "native",
+	  .off = F(xdp_mode), .choices = xdp_modes },
+	{ .name = "egress", .type = OT_FLAG,
+	  .help = "also observe what the host sends on each interface (TC egress, tcx)", .off = F(egress) },
+	{ .name = "sip-port", .type = OT_PORTS, .arg = "PORT", .help = "UDP and TCP port carrying SIP",
+	  .def = "5060", .off = F(sip_ports), .count_off = F(nr_sip_ports), .max_n = SIPXDP_MAX_SIP_PORTS,
+	  .min = 1, .max = 65535 },
+	{ .name = "tls-port", .type = OT_PORTS, .arg = "PORT",
+	  .help = "TCP port of SIP over TLS, counted but unreadable", .def = "5061",
+	  .off = F(tls_ports), .count_off = F(nr_tls_ports), .max_n = SIPXDP_MAX_TLS_PORTS,
+	  .min = 1, .max = 65535 },
+	{ .name = "textfile", .type = OT_STRING, .arg = "PATH",
+	  .help = "write Prometheus metrics to PATH (node_exporter textfile collector)", .off = F(textfile) },
+	{ .name = "interval", .type = OT_SECONDS, .arg = "SECONDS", .help = "how often outputs are written",
+	  .def = "5", .off = F(interval), .min_s = 0.1 },
+	{ .name = "calls-json", .type = OT_STRING, .arg = "PATH",
+	  .help = "append one JSON record per call to PATH", .off = F(calls_json) },
+	{ .name = "read", .type = OT_STRING, .arg = "FILE",
+	  .help = "analyse a pcap/pcapng capture instead of attaching", .off = F(read) },
+	{ .name = "show", .type = OT_FLAG, .help = "print per-call stream figures every interval", .off = F(show) },
+	{ .name = "promisc", .type = OT_FLAG,
+	  .help = "put the interfaces in promiscuous mode (SPAN/TAP ports); undone at exit", .off = F(promisc) },
+	{ .name = "grace", .type = OT_SECONDS, .arg = "SECONDS",
+	  .help = "keep a call's media endpoints this long after it ends", .def = "2",
+	  .off = F(grace), .min_s = 0 },
+	{ .name = "setup-timeout", .type = OT_SECONDS, .arg = "SECONDS",
+	  .help = "an INVITE with no final answer and no SIP for this long ends as timed_out", .def = "180",
+	  .off = F(setup_timeout), .min_s = 1 },
+	{ .name = "rtp-timeout", .type = OT_SECONDS, .arg = "SECONDS",
+	  .help = "an answered call with no SIP or RTP for this long ends as timed_out", .def = "300",
+	  .off = F(rtp_timeout), .min_s = 1 },
+	{ .name = "max-duration", .type = OT_SECONDS, .arg = "SECONDS",
+	  .help = "an answered call longer than this ends as timed_out", .def = "14400",
+	  .off = F(max_duration), .min_s = 1 },
+	{ .name = "max-calls", .type = OT_UINT, .arg = "N", .help = "calls followed at once", .def = "20000",
+	  .off = F(max_calls), .min = 1, .max = 10000000 },
+	{ .name = "max-streams", .type = OT_UINT, .arg = "N", .help = "size of the kernel stream map",
+	  .def = "65536", .off = F(max_streams), .min = 16, .max = 16777216 },
+	{ .name = "verbose", .short_name = 'v', .type = OT_COUNT,
+	  .help = "more log output (twice: libbpf too)", .off = F(verbose) },
+	{ .name = "version", .short_name = 'V', .type = OT_VERSION, .help = "print the version" },
+	{ .name = "help", .short_name = 'h', .type = OT_HELP, .help = "this text" },
+};
+#define NR_OPTDEFS ARRAY_SIZE(optdefs)
+
+static bool is_list(const struct optdef *d)
+{
+	return d->type == OT_IFACES || d->type == OT_PORTS;
+}
+
+void opts_usage(FILE *f)
+{
+	size_t i;
+
+	fprintf(f, "Usage: sipxdp -i IFACE [-i IFACE ...] [options]\n"
+		   "       sipxdp --read FILE [options]\n\n"
+		   "Per-call SIP and RTP quality from an XDP observer; every packet is passed.\n\n");
+	for (i = 0; i < NR_OPTDEFS; i++) {
+		const struct optdef *d = &optdefs[i];
+		char left[48];
+
+		if (d->short_name)
+			snprintf(left, sizeof(left), "-%c, --%s%s%s", d->short_name, d->name,
+				 d->arg ? " " : "", d->arg ?: "");
+		else
+			snprintf(left, sizeof(left), "    --%s%s%s", d->name, d->arg ? " " : "", d->arg ?: "");
+		fprintf(f, "  %-30s %s", left, d->help);
+		if (is_list(d) && d->def)
+			fprintf(f, " (repeatable; default %s)", d->def);
+		else if (d->def)
+			fprintf(f, " (default %s)", d->def);
+		fputc('\n', f);
+	}
+}
+
+static int parse_ulong(const char *s, unsigned long min, unsigned long max, unsigned long *out)
+{
+	if (parse_dec(s, strlen(s), max, out) || *out < min)
+		return -EINVAL;
+	return 0;
+}
+
+static int set_choice(const struct optdef *d, void *field, const char *v)
+{
+	const struct opt_choice *c;
+
+	for (c = d->choices; c->name; c++) {
+		if (!strcmp(c->name, v)) {
+			*(int *)field = c->value;
+			return 0;
+		}
+	}
+	fprintf(stderr, "sipxdp: --%s: '%s' is not one of:", d->name, v);
+	for (c = d->choices; c->name; c++)
+		fprintf(stderr, " %s", c->name);
+	fputc('\n', stderr);
+	return -EINVAL;
+}
+
+/* Append to a repeatable option's list. */
+static int add_item(const struct optdef *d, struct opts *o, const char *v)
+{
+	unsigned int *n = (unsigned int *)((char *)o + d->count_off);
+	unsigned long port;
+
+	if (*n >= d->max_n) {
+		fprintf(stderr, "sipxdp: --%s: at most %u values\n", d->name, d->max_n);
+		return -EINVAL;
+	}
+	if (d->type == OT_IFACES) {
+		if (strlen(v) >= IFNAMSIZ) {
+			fprintf(stderr, "sipxdp: interface name '%s' is too long\n", v);
+			return -EINVAL;
+		}
+		((const char **)((char *)o + d->off))[(*n)++] = v;
+		return 0;
+	}
+	if (parse_ulong(v, d->min, d->max, &port)) {
+		fprintf(stderr, "sipxdp: --%s: '%s' is not a number from %lu to %lu\n", d->name, v, d->min, d->max);
+		return -EINVAL;
+	}
+	((uint16_t *)((char *)o + d->off))[(*n)++] = port;
+	return 0;
+}
+
+/* Set one option from its text value (NULL for options that take none). */
+static int opt_set(const struct optdef *d, struct opts *o, const char *v)
+{
+	void *field = (char *)o + d->off;
+	unsigned long n;
+	char *end;
+	double s;
+
+	switch (d->type) {
+	case OT_FLAG:
+		*(bool *)field = true;
+		return 0;
+	case OT_COUNT:
+		(*(unsigned int *)field)++;
+		return 0;
+	case OT_STRING:
+		*(const char **)field = v;
+		return 0;
+	case OT_IFACES:
+	case OT_PORTS:
+		return add_item(d, o, v);
+	case OT_UINT:
+		if (parse_ulong(v, d->min, d->max, &n)) {
+			fprintf(stderr, "sipxdp: --%s: '%s' is not a number from %lu to %lu\n",
+				d->name, v, d->min, d->max);
+			return -EINVAL;
+		}
+		*(unsigned int *)field = n;
+		return 0;
+	case OT_SECONDS:
+		errno = 0;
+		s = strtod(v, &end);
+		if (errno || end == v || *end || !(s >= d->min_s) || s > 86400 * 365) {
+			fprintf(stderr, "sipxdp: --%s: '%s' is not a number of seconds >= %g\n", d->name, v, d->min_s);
+			return -EINVAL;
+		}
+		*(double *)field = s;
+		return 0;
+	case OT_CHOICE:
+		return set_choice(d, field, v);
+	case OT_VERSION:
+		printf("sipxdp %s\n", SIPXDP_VERSION);
+		exit(0);
+	case OT_HELP:
+		opts_usage(stdout);
+		exit(0);
+	}
+	return -EINVAL;
+}
+
+/* Defaults of the options not given; a table entry whose default does not parse is a bug. */
+static int apply_defaults(struct opts *o, const bool *seen)
+{
+	size_t i;
+
+	for (i = 0; i < NR_OPTDEFS; i++)
+		if (optdefs[i].def && !seen[i] && opt_set(&optdefs[i], o, optdefs[i].def))
+			return -EINVAL;
+	return 0;
+}
+
+static int check_combination(const struct opts *o)
+{
+	if (o->egress && o->read) {
+		fprintf(stderr, "sipxdp: --egress observes interfaces; it does not apply to --read\n");
+		return -EINVAL;
+	}
+	if (!o->nr_ifaces == !o->read) {
+		fprintf(stderr, "sipxdp: give either -i IFACE or --read FILE (see --help)\n");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int opts_parse(struct opts *o, int argc, char **argv)
+{
+	struct option longopts[NR_OPTDEFS + 1];
+	bool seen[NR_OPTDEFS] = { false };
+	char shorts[2 * NR_OPTDEFS + 1];
+	size_t i, ns = 0;
+	int c, idx;
+
+	memset(o, 0, sizeof(*o));
+	for (i = 0; i < NR_OPTDEFS; i++) {
+		const struct optdef *d = &optdefs[i];
+
+		longopts[i] = (struct option){ d->name, d->arg ? required_argument : no_argument, NULL,
+					       d->short_name ? d->short_name : 256 + (int)i };
+		if (d->short_name) {
+			shorts[ns++] = d->short_name;
+			if (d->arg)
+				shorts[ns++] = ':';
+		}
+	}
+	memset(&longopts[NR_OPTDEFS], 0, sizeof(longopts[0]));
+	shorts[ns] = '\0';
+
+	opterr = 0;	/* our own one-line message below */
+	optind = 1;
+	while ((c = getopt_long(argc, argv, shorts, longopts, NULL)) != -1) {
+		for (idx = 0; idx < (int)NR_OPTDEFS; idx++)
+			if (longopts[idx].val == c)
+				break;
+		if (c == '?' || idx == (int)NR_OPTDEFS) {
+			if (optopt && optopt < 256)
+				fprintf(stderr, "sipxdp: unknown option or missing value: -%c (see --help)\n", optopt);
+			else
+				fprintf(stderr, "sipxdp: unknown option or missing value: %s (see --help)\n",
+					argv[optind - 1]);
+			return -EINVAL;
+		}
+		seen[idx] = true;
+		if (opt_set(&optdefs[idx], o, optarg))
+			return -EINVAL;
+	}
+	if (optind < argc) {
+		fprintf(stderr, "sipxdp: unexpected argument '%s' (see --help)\n", argv[optind]);
+		return -EINVAL;
+	}
+	if (apply_defaults(o, seen))
+		return -EINVAL;
+	return check_combination(o);
+}

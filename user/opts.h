@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * opts.h - the agent's options as data: one table (opts.c) gives each
+ * option's name, type, default, help and the field it sets, and drives the
+ * command line, --help (which prints the real defaults) and any other
+ * source of settings that names options the same way.
+ */
+#ifndef SIPXDP_OPTS_H
+#define SIPXDP_OPTS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "sipxdp.h"
+
+#define OPTS_MAX_IFACES 16	/* each takes one link, two with --egress */
+
+struct opts {
+	const char *ifaces[OPTS_MAX_IFACES];
+	unsigned int nr_ifaces;
+	int xdp_mode;			/* 0 native, 1 skb */
+	bool egress;
+	uint16_t sip_ports[SIPXDP_MAX_SIP_PORTS];	/* host order */
+	unsigned int nr_sip_ports;
+	uint16_t tls_ports[SIPXDP_MAX_TLS_PORTS];	/* host order */
+	unsigned int nr_tls_ports;
+	const char *textfile;
+	double interval;		/* seconds */
+	const char *calls_json;
+	const char *read;
+	bool show;
+	bool promisc;
+	double grace, setup_timeout, rtp_timeout, max_duration;	/* seconds */
+	unsigned int max_calls;
+	unsigned int max_streams;
+	unsigned int verbose;
+};
+
+/*
+ * Parse the command line into o, defaults first.  0, or -EINVAL after one
+ * line on stderr.  --help and --version print and exit(0).
+ */
+int opts_parse(struct opts *o, int argc, char **argv);
+void opts_usage(FILE *f);
+
+#endif /* SIPXDP_OPTS_H */

@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * record.h - one JSON object per line for each call (--calls-json): the
+ * dialog's outcome and times, the DTMF digits, and each stream's figures.
+ * The only user of jansson.  See README "Call records" for the schema.
+ */
+#ifndef SIPXDP_RECORD_H
+#define SIPXDP_RECORD_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "dialog.h"
+
+struct record_writer {
+	FILE *f;
+	int64_t unix_offset_ns;		/* event clock + offset = Unix time */
+	uint64_t written;
+	uint64_t failed;		/* records that could not be built or written */
+};
+
+/* Write call's record, now being the event clock (the end of a call still open). */
+void record_write(struct record_writer *w, const struct call *call, uint64_t now);
+
+#endif /* SIPXDP_RECORD_H */

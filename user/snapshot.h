@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * snapshot.h - what the outputs (the Prometheus text file, --show) read:
+ * every counter copied at one moment, and a view of each call and stream
+ * with its quality figures computed once.  Outputs see nothing else of the
+ * modules below.  The call and stream pointers of the views are valid
+ * until the agent handles its next message or tick.
+ */
+#ifndef SIPXDP_SNAPSHOT_H
+#define SIPXDP_SNAPSHOT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dataplane.h"
+#include "dialog.h"
+#include "media.h"
+#include "quality.h"
+#include "reasm.h"
+
+struct stream_view {
+	const struct stream_rec *s;
+	const struct call *call;	/* NULL: no call claims the stream */
+	struct stream_quality q;
+};
+
+struct call_view {
+	const struct call *call;
+	size_t first, n;		/* its streams: views[first .. first + n) */
+};
+
+struct snapshot {
+	uint64_t now;				/* event clock */
+	struct dp_health health;
+	int health_err;				/* 0, or -errno: health is zero */
+	struct dialog_stats dialog;
+	struct media_stats media;
+	struct reasm_figures reasm;
+	unsigned int calls_active;
+	unsigned int media_endpoints;
+	unsigned int rtp_streams;
+	size_t ncalls, nstreams;
+	struct call_view *calls;
+	struct stream_view *streams;		/* each call's, then the unclaimed ones */
+	size_t cap_calls, cap_streams;
+};
+
+/* Take a snapshot (its arrays are reused from the last one). 0 or -ENOMEM. */
+int snapshot_take(struct snapshot *snap, const struct dialogs *d, struct dp *dp, const struct reasm *r);
+void snapshot_free(struct snapshot *snap);
+
+#endif /* SIPXDP_SNAPSHOT_H */
