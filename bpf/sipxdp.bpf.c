@@ -316,39 +316,22 @@ static __always_inline void stream_take_clocks(struct stream_state *ns, const st
 	}
 }
 
-static __always_inline void count_rtp(const struct hook *hk, struct sipxdp_health *h,
-				      struct stream_key *sk, __u8 *rtp, int len,
-				      const struct frame_ref *frame)
+/*
+ * The first packet of a stream, toward or from a learned endpoint.  Both
+ * ends are looked up, once per stream: what a payload type means comes
+ * from the SDP of either side (the caller may offer telephone-event and
+ * the callee's answer not; the digits still flow toward the callee).  The
+ * destination's SDP decides first, as it did for the stream's receiver.
+ */
+static __always_inline void start_stream(const struct hook *hk, struct sipxdp_health *h,
+					 struct stream_key *sk, struct rtp_sample *smp,
+					 __u8 *rtp, int len, const struct frame_ref *frame)
 {
 	struct endpoint_info *ep, *other;
 	struct stream_state *st, *ns;
-	struct rtp_sample smp;
 	__u32 zero = 0;
 	long err;
 
-	sk->ssrc = (__u32)rtp[8] << 24 | (__u32)rtp[9] << 16 | (__u32)rtp[10] << 8 | rtp[11];
-	rtp_sample_of(&smp, rtp, len);
-
-	st = bpf_map_lookup_elem(&streams, sk);
-	if (st) {
-		/* Read the clock only for packets we count, and before the lock: no helper may run under it. */
-		smp.now_ns = now_ns(hk);
-		bpf_spin_lock(&st->lock);
-		rtp_stream_update(st, &smp);
-		bpf_spin_unlock(&st->lock);
-		h->rtp++;
-		if (smp.pt == st->event_pt && smp.pt)
-			dtmf_event(hk, h, rtp, len, frame);
-		return;
-	}
-
-	/*
-	 * Unknown stream: is either end a learned media endpoint?  Both are
-	 * looked up, once per stream: what a payload type means comes from the
-	 * SDP of either side (the caller may offer telephone-event and the
-	 * callee's answer not; the digits still flow toward the callee).  The
-	 * destination's SDP decides first, as it did for the stream's receiver.
-	 */
 	ep = endpoint_at(&sk->dst, sk->dport);
 	other = endpoint_at(&sk->src, sk->sport);
 	if (!ep) {
@@ -368,21 +351,21 @@ static __always_inline void count_rtp(const struct hook *hk, struct sipxdp_healt
 	ns = bpf_map_lookup_elem(&scratch, &zero);
 	if (!ns)
 		return;
-	smp.now_ns = now_ns(hk);
+	smp->now_ns = now_ns(hk);
 	if (claim_pending(h, sk, ns)) {
 		/* Held before the SDP was known: only now are the clocks. */
 		stream_take_clocks(ns, ep, other);
-		rtp_stream_update(ns, &smp);
+		rtp_stream_update(ns, smp);
 	} else {
 		__builtin_memset(ns, 0, sizeof(*ns));
 		stream_take_clocks(ns, ep, other);
-		rtp_stream_init(ns, &smp);
+		rtp_stream_init(ns, smp);
 	}
 	ns->event_pt = ep->event_pt ? ep->event_pt : other ? other->event_pt : 0;
 	err = bpf_map_update_elem(&streams, sk, ns, BPF_NOEXIST);
 	if (!err) {
 		h->rtp++;
-		if (smp.pt == ns->event_pt && smp.pt)
+		if (smp->pt == ns->event_pt && smp->pt)
 			dtmf_event(hk, h, rtp, len, frame);
 		return;
 	}
@@ -391,13 +374,39 @@ static __always_inline void count_rtp(const struct hook *hk, struct sipxdp_healt
 		st = bpf_map_lookup_elem(&streams, sk);
 		if (st) {
 			bpf_spin_lock(&st->lock);
-			rtp_stream_update(st, &smp);
+			rtp_stream_update(st, smp);
 			bpf_spin_unlock(&st->lock);
 			h->rtp++;
 			return;
 		}
 	}
 	h->stream_insert_fail++;
+}
+
+/* An RTP packet on a media port: the per-packet path, one lookup for a known stream. */
+static __always_inline void count_rtp(const struct hook *hk, struct sipxdp_health *h,
+				      struct stream_key *sk, __u8 *rtp, int len,
+				      const struct frame_ref *frame)
+{
+	struct stream_state *st;
+	struct rtp_sample smp;
+
+	sk->ssrc = (__u32)rtp[8] << 24 | (__u32)rtp[9] << 16 | (__u32)rtp[10] << 8 | rtp[11];
+	rtp_sample_of(&smp, rtp, len);
+
+	st = bpf_map_lookup_elem(&streams, sk);
+	if (!st) {
+		start_stream(hk, h, sk, &smp, rtp, len, frame);
+		return;
+	}
+	/* Read the clock only for packets we count, and before the lock: no helper may run under it. */
+	smp.now_ns = now_ns(hk);
+	bpf_spin_lock(&st->lock);
+	rtp_stream_update(st, &smp);
+	bpf_spin_unlock(&st->lock);
+	h->rtp++;
+	if (smp.pt == st->event_pt && smp.pt)
+		dtmf_event(hk, h, rtp, len, frame);
 }
 
 /* UDP that is not RTP: RTCP on a media endpoint goes up, anything else is counted. */
@@ -461,64 +470,140 @@ static __always_inline void tcp_segment(const struct hook *hk, struct sipxdp_hea
 	}
 }
 
+/* Why a frame ends its walk early: counted, and passed like every other. */
+enum walk {
+	WALK_ON,		/* go on to the next header */
+	WALK_DONE,		/* nothing more to do with this frame */
+	WALK_MALFORMED,		/* truncated or inconsistent: counted as malformed */
+};
+
+/*
+ * Ethernet (VLAN, PPPoE) and IP: the addresses into sk, the header positions
+ * into frame, the L4 protocol into *proto and fragmentation into fi.
+ */
+static __always_inline enum walk parse_l2_l3(const struct hook *hk, struct sipxdp_health *h,
+					     struct cursor *c, void *end, struct stream_key *sk,
+					     struct frag_info *fi, struct frame_ref *frame, int *proto)
+{
+	void *data = c->pos, *l3;
+	struct ethhdr *eth;
+	__u8 family;
+
+	*proto = parse_ethhdr(c, end, &eth);
+	if (*proto < 0)
+		return WALK_MALFORMED;
+	l3 = c->pos;
+	if (*proto == bpf_htons(ETH_P_IP)) {
+		struct iphdr *iph;
+
+		*proto = parse_iphdr(c, end, &iph, fi);
+		if (*proto < 0)
+			return WALK_MALFORMED;
+		/* A total length past the frame is a lie (Linux drops it); shorter is padding. */
+		if (l3 + bpf_ntohs(iph->tot_len) > end &&
+		    (__u64)(l3 - data) + bpf_ntohs(iph->tot_len) > frame_len(hk))
+			return WALK_MALFORMED;
+		addr_v4(&sk->src, iph->saddr);
+		addr_v4(&sk->dst, iph->daddr);
+		family = 4;
+	} else if (*proto == bpf_htons(ETH_P_IPV6)) {
+		struct ipv6hdr *ip6h;
+
+		*proto = parse_ip6hdr(c, end, &ip6h, fi);
+		if (*proto == PARSE_TOO_DEEP) {
+			h->ip6_ext_unparsed++;
+			return WALK_DONE;
+		}
+		if (*proto < 0)
+			return WALK_MALFORMED;
+		__builtin_memcpy(&sk->src, &ip6h->saddr, 16);
+		__builtin_memcpy(&sk->dst, &ip6h->daddr, 16);
+		family = 6;
+	} else {
+		h->non_ip++;
+		return WALK_DONE;
+	}
+	*frame = (struct frame_ref){ data, end, l3, c->pos, family };
+	return WALK_ON;
+}
+
+/* The first fragment of a UDP datagram: remembered and handed up if it is SIP. */
+static __always_inline enum walk udp_first_fragment(const struct hook *hk, struct sipxdp_health *h,
+						    struct cursor *c, const struct stream_key *sk,
+						    const struct frag_info *fi, const struct frame_ref *frame)
+{
+	struct frag_key fk = {};
+	struct udphdr *udp;
+	__u8 one = 1;
+
+	if (parse_udphdr_frag(c, frame->end, &udp) < 0)
+		return WALK_MALFORMED;
+	if (!is_sip_port(udp->source, udp->dest))
+		return WALK_DONE;	/* fragmented media: not counted */
+	frag_key_of(&fk, sk, fi->id, IPPROTO_UDP);
+	bpf_map_update_elem(&sip_frags, &fk, &one, BPF_ANY);
+	h->sip_fragments++;
+	send_up(hk, h, frame, frame->l4, IPPROTO_UDP, SIPXDP_META_F_FRAG);
+	return WALK_DONE;
+}
+
+/* A whole UDP datagram: SIP goes up, RTP is counted, the rest of a media port is sorted. */
+static __always_inline enum walk udp_datagram(const struct hook *hk, struct sipxdp_health *h,
+					      struct cursor *c, struct stream_key *sk,
+					      const struct frame_ref *frame)
+{
+	enum payload_kind kind;
+	struct udphdr *udp;
+	int len, beyond;
+
+	len = parse_udphdr(c, frame->end, &udp, &beyond);
+	if (len < 0)
+		return WALK_MALFORMED;
+	/* A UDP length past the first buffer is a lie unless the frame has more buffers. */
+	if (beyond && (__u64)(frame->l4 - frame->data) + 8 + len > frame_len(hk))
+		return WALK_MALFORMED;
+	sk->sport = udp->source;
+	sk->dport = udp->dest;
+
+	if (is_sip_port(udp->source, udp->dest)) {
+		send_up(hk, h, frame, c->pos, IPPROTO_UDP, 0);
+		return WALK_DONE;
+	}
+
+	kind = rtp_classify(c->pos, frame->end, len);
+	if (!media_port(udp->dest) && !media_port(udp->source)) {
+		/* No learned endpoint uses either port (yet). */
+		if (kind == PAYLOAD_RTP)
+			hold_pending(hk, h, sk, c->pos, len);
+		return WALK_DONE;
+	}
+	if (kind == PAYLOAD_RTP)
+		count_rtp(hk, h, sk, c->pos, len, frame);
+	else
+		count_non_rtp(hk, h, sk, kind == PAYLOAD_RTCP, c->pos, frame);
+	return WALK_DONE;
+}
+
 /* Classify one frame: the body of both programs. */
 static __always_inline int observe(const struct hook *hk, void *data, void *end)
 {
 	struct stream_key sk = {};
 	struct frag_info fi = {};
-	struct sipxdp_health *h;
 	struct cursor c = { .pos = data };
+	struct sipxdp_health *h;
 	struct frame_ref frame;
-	struct ethhdr *eth;
-	struct udphdr *udp;
-	void *l3, *l4;
+	enum walk w;
 	__u32 zero = 0;
-	__u8 family;
-	enum payload_kind kind;
-	int proto, len, beyond;
+	int proto;
 
 	h = bpf_map_lookup_elem(&health, &zero);
 	if (!h)
 		return XDP_PASS;
 	h->packets++;
 
-	proto = parse_ethhdr(&c, end, &eth);
-	if (proto < 0)
-		goto malformed;
-	l3 = c.pos;
-	if (proto == bpf_htons(ETH_P_IP)) {
-		struct iphdr *iph;
-
-		proto = parse_iphdr(&c, end, &iph, &fi);
-		if (proto < 0)
-			goto malformed;
-		/* A total length past the frame is a lie (Linux drops it); shorter is padding. */
-		if (l3 + bpf_ntohs(iph->tot_len) > end &&
-		    (__u64)(l3 - data) + bpf_ntohs(iph->tot_len) > frame_len(hk))
-			goto malformed;
-		addr_v4(&sk.src, iph->saddr);
-		addr_v4(&sk.dst, iph->daddr);
-		family = 4;
-	} else if (proto == bpf_htons(ETH_P_IPV6)) {
-		struct ipv6hdr *ip6h;
-
-		proto = parse_ip6hdr(&c, end, &ip6h, &fi);
-		if (proto == PARSE_TOO_DEEP) {
-			h->ip6_ext_unparsed++;
-			return XDP_PASS;
-		}
-		if (proto < 0)
-			goto malformed;
-		__builtin_memcpy(&sk.src, &ip6h->saddr, 16);
-		__builtin_memcpy(&sk.dst, &ip6h->daddr, 16);
-		family = 6;
-	} else {
-		h->non_ip++;
-		return XDP_PASS;
-	}
-	l4 = c.pos;
-	frame = (struct frame_ref){ data, end, l3, l4, family };
-
+	w = parse_l2_l3(hk, h, &c, end, &sk, &fi, &frame, &proto);
+	if (w != WALK_ON)
+		goto out;
 	if (fi.kind != FRAG_NONE) {
 		h->ip_fragments++;
 		if (fi.kind == FRAG_LATER) {
@@ -532,51 +617,13 @@ static __always_inline int observe(const struct hook *hk, void *data, void *end)
 	}
 	if (proto != IPPROTO_UDP)
 		return XDP_PASS;
-
-	if (fi.kind == FRAG_FIRST) {
-		struct frag_key fk = {};
-		__u8 one = 1;
-
-		if (parse_udphdr_frag(&c, end, &udp) < 0)
-			goto malformed;
-		if (!is_sip_port(udp->source, udp->dest))
-			return XDP_PASS;	/* fragmented media: not counted */
-		frag_key_of(&fk, &sk, fi.id, proto);
-		bpf_map_update_elem(&sip_frags, &fk, &one, BPF_ANY);
-		h->sip_fragments++;
-		send_up(hk, h, &frame, l4, IPPROTO_UDP, SIPXDP_META_F_FRAG);
-		return XDP_PASS;
-	}
-
-	len = parse_udphdr(&c, end, &udp, &beyond);
-	if (len < 0)
-		goto malformed;
-	/* A UDP length past the first buffer is a lie unless the frame has more buffers. */
-	if (beyond && (__u64)(l4 - data) + 8 + len > frame_len(hk))
-		goto malformed;
-	sk.sport = udp->source;
-	sk.dport = udp->dest;
-
-	if (is_sip_port(udp->source, udp->dest)) {
-		send_up(hk, h, &frame, c.pos, IPPROTO_UDP, 0);
-		return XDP_PASS;
-	}
-
-	kind = rtp_classify(c.pos, end, len);
-	if (!media_port(udp->dest) && !media_port(udp->source)) {
-		/* No learned endpoint uses either port (yet). */
-		if (kind == PAYLOAD_RTP)
-			hold_pending(hk, h, &sk, c.pos, len);
-		return XDP_PASS;
-	}
-	if (kind == PAYLOAD_RTP)
-		count_rtp(hk, h, &sk, c.pos, len, &frame);
+	if (fi.kind == FRAG_FIRST)
+		w = udp_first_fragment(hk, h, &c, &sk, &fi, &frame);
 	else
-		count_non_rtp(hk, h, &sk, kind == PAYLOAD_RTCP, c.pos, &frame);
-	return XDP_PASS;
-
-malformed:
-	h->malformed++;
+		w = udp_datagram(hk, h, &c, &sk, &frame);
+out:
+	if (w == WALK_MALFORMED)
+		h->malformed++;
 	return XDP_PASS;
 }
 
