@@ -474,22 +474,20 @@ void media_call_release(struct media *m, struct media_call *mc)
 
 /* --- RTCP and DTMF --------------------------------------------------- */
 
-/* The call whose SDP named either end of this packet (the newest, if several). */
-static struct media_call *call_of_endpoints(const struct media *m, const struct msg *msg)
+/*
+ * The call an RTCP or DTMF packet belongs to: as for a stream, the call
+ * whose SDP names both its ends, else the one call naming either.  Not the
+ * newest call naming its destination: sipp's UAS answers every call on one
+ * port, and three overlapping calls would credit the newest with every
+ * digit and report.
+ */
+static struct media_call *call_of_msg(const struct media *m, const struct msg *msg)
 {
-	struct media_call *best = NULL;
-	struct ep_ref *r;
-	int e, i;
+	struct stream_key k = {
+		.src = msg->src, .dst = msg->dst, .sport = htons(msg->sport), .dport = htons(msg->dport),
+	};
 
-	for (e = 0; e < 2; e++) {
-		r = e ? ep_ref_at(m, &msg->src, htons(msg->sport)) : ep_ref_at(m, &msg->dst, htons(msg->dport));
-		for (i = 0; r && i < r->refs; i++)
-			if (!best || r->calls[i]->t_start > best->t_start)
-				best = r->calls[i];
-		if (best)
-			break;
-	}
-	return best;
+	return stream_find_call(m, &k);
 }
 
 const struct rtcp_view *media_rtcp_of(const struct media_call *mc, uint32_t ssrc)
@@ -532,7 +530,7 @@ void media_on_rtcp(struct media *m, const struct msg *msg)
 		return;
 	}
 	m->st.rtcp_packets++;
-	mc = call_of_endpoints(m, msg);
+	mc = call_of_msg(m, msg);
 	if (!mc) {
 		m->st.rtcp_unattached++;
 		return;
@@ -576,9 +574,11 @@ void media_on_dtmf(struct media *m, const struct msg *msg)
 	ev.rtp_ts = get_be32(p + 4);
 	ev.duration = get_be16(p + 14);
 	ev.t = msg->ts_ns;
-	mc = call_of_endpoints(m, msg);
-	if (!mc)
+	mc = call_of_msg(m, msg);
+	if (!mc) {
+		m->st.dtmf_unattached++;
 		return;
+	}
 	for (i = mc->ndtmf - 1; i >= 0 && i >= mc->ndtmf - 4; i--)
 		if (mc->dtmf[i].ssrc == ev.ssrc && mc->dtmf[i].rtp_ts == ev.rtp_ts)
 			return;	/* a repeat of an end packet already counted */

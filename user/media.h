@@ -112,6 +112,7 @@ struct media_stats {
 	uint64_t rtcp_errors;				/* ... unreadable */
 	uint64_t rtcp_unattached;			/* ... on no followed call */
 	uint64_t dtmf_digits;				/* RFC 4733 events recorded */
+	uint64_t dtmf_unattached;			/* ... end packets on no followed call */
 	uint64_t pending_expired;			/* held RTP records nobody claimed */
 	uint64_t learn_n;				/* SIP in XDP to endpoint in the map: samples */
 	uint64_t learn_sum_ns;

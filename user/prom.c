@@ -131,6 +131,9 @@ static void write_calls(FILE *f, const struct snapshot *snap)
 	scalar(f, "sipxdp_rtcp_unattached_total", "counter", "RTCP packets on no followed call.",
 	       m->rtcp_unattached);
 	scalar(f, "sipxdp_dtmf_digits_total", "counter", "RFC 4733 DTMF digits recorded.", m->dtmf_digits);
+	scalar(f, "sipxdp_dtmf_unattached_total", "counter",
+	       "RFC 4733 event end packets on no followed call (or on one no single call claims).",
+	       m->dtmf_unattached);
 	scalar(f, "sipxdp_rtp_held_expired_total", "counter",
 	       "Held RTP records whose endpoint was never learned.", m->pending_expired);
 	write_learn(f, m);

@@ -13,7 +13,11 @@
 #     node-exporter textfile collector;
 #   - the agent exits 0 on SIGTERM and leaves no XDP program behind;
 #   - every RTP stream tshark reports has one agent stream with the same
-#     packets and loss, and jitter/delta within tolerance (compare_tshark.py).
+#     packets and loss, and jitter/delta within tolerance (compare_tshark.py);
+#   - the RFC 4733 digit each call plays is recorded, live and offline
+#     (--read of the same capture): the caller's SDP maps 101 to
+#     telephone-event and the callee's answer offers PCMU only, so the
+#     meaning of the digits' payload type comes from the sender's SDP.
 #
 # Environment: SIPXDP (agent binary, default build/sipxdp), JITTER_TOL (ms,
 # default 0.02) and DELTA_TOL (ms, default 0.05), KEEP=1 keeps the work directory.
@@ -41,7 +45,7 @@ SIP_PORT=5060
 PROM_PORT=9100		# free: the gateway namespace is new
 
 need_root
-need_tools ip sipp tshark promtool prometheus-node-exporter curl bpftool timeout /usr/bin/python3
+need_tools ip sipp tshark promtool prometheus-node-exporter curl bpftool timeout jq /usr/bin/python3
 [ -r /usr/share/sip-tester/g711a.pcap ] || skip "sipp's g711a.pcap not installed (sip-tester)"
 
 need_agent
@@ -164,5 +168,24 @@ check "agent streams match tshark" /usr/bin/python3 "$HERE/compare_tshark.py" \
 	--jitter-tol "$JITTER_TOL" --delta-tol "$DELTA_TOL"
 check ">= $NCALLS calls completed with 200" /usr/bin/python3 "$HERE/compare_tshark.py" \
 	--calls-json "$DIR/calls.json" --min-completed "$NCALLS"
+
+# DTMF: sipp's uac_pcap plays digit 1 after the voice, ending it with three
+# end packets (E bit) of duration 2240 (280 ms at 8 kHz).
+digit_recorded()	# digit_recorded CALLS_JSON: every call has exactly [1 280]
+{
+	jq -e -s --argjson n "$NCALLS" \
+		'length == $n and all(.[]; [.dtmf[] | "\(.digit) \(.duration_ms)"] == ["1 280"])' "$1" >/dev/null ||
+		{ jq -c '.dtmf' "$1"; return 1; }
+}
+DTMF_END=$(tshark -n -r "$DIR/cap.pcap" -Y 'rtpevent.end_of_event == 1' 2>/dev/null | wc -l)
+check "tshark sees 3 DTMF end packets per call ($DTMF_END)" test "$DTMF_END" -eq $((3 * NCALLS))
+check "each call's record has digit 1 of 280 ms" digit_recorded "$DIR/calls.json"
+check "sipxdp_xdp_dtmf_events_total is tshark's $DTMF_END end packets" \
+	grep -qx "sipxdp_xdp_dtmf_events_total $DTMF_END" "$DIR/sipxdp.prom"
+check "sipxdp_dtmf_digits_total $NCALLS" grep -qx "sipxdp_dtmf_digits_total $NCALLS" "$DIR/sipxdp.prom"
+"$SIPXDP" --read "$DIR/cap.pcap" --calls-json "$DIR/offline.json" --textfile "$DIR/offline.prom" \
+	2>"$DIR/offline.err"
+check "--read of the capture exits 0" test $? -eq 0
+check "offline: each call's record has digit 1 of 280 ms" digit_recorded "$DIR/offline.json"
 
 summary
