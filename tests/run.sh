@@ -35,6 +35,12 @@ run_unit() {
 		rc=$?	# before any command substitution resets $?
 		tally "unit $(basename "$t")" $rc
 	done
+	for t in tests/unit/test_*.sh; do
+		note "unit: $t"
+		bash "$t"
+		rc=$?
+		tally "unit $(basename "$t" .sh)" $rc
+	done
 }
 
 run_prog() {

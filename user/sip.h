@@ -24,7 +24,7 @@ struct sip_str {
 enum sip_frame { SIP_NOT_SIP, SIP_PARTIAL, SIP_COMPLETE, SIP_MULTIPLE };
 
 /*
- * Framing for a byte stream (TCP later, UDP now): is there a whole message
+ * Framing for a datagram or a byte stream (tcpsip.c): is there a whole message
  * at p?  COMPLETE: exactly one message of *msg_len bytes; MULTIPLE: a whole
  * message of *msg_len bytes followed by more bytes; PARTIAL: looks like SIP
  * (or is empty) but the start line, headers or body (per Content-Length) are

@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# test_layering.sh - which module may include which, as README "Layout"
+# draws it: a module (user/X.c with user/X.h) includes only modules of a
+# lower layer; libbpf and the skeleton only in kern.c, jansson only in
+# record.c, libpcap only in capture.c; kern.h and capture.h only in main.c.
+# One check per file, plus one per module the table does not place (a new
+# file must be given a layer here and in the README).
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+
+declare -A layer=(
+	[sipxdp]=0 [rtp_stats]=0
+	[util]=1 [log]=1
+	[sip]=2 [sdp]=2 [rtcp]=2 [emodel]=2 [ipfrag]=2
+	[sipbody]=3 [codec]=3 [tcpsip]=3
+	[msg]=4 [dataplane]=4 [capture]=4
+	[reasm]=5 [media]=5 [kern]=5 [sipxdp.skel]=4
+	[dialog]=6 [quality]=6
+	[record]=7 [snapshot]=7
+	[prom]=8 [show]=8 [opts]=8
+	[main]=9
+)
+# Library headers and the modules allowed to include them.
+declare -A only_in=(
+	[bpf/]=kern [sipxdp.skel.h]=kern [jansson.h]=record [pcap]=capture
+	[kern.h]=main [capture.h]=main
+)
+
+pass=0 fail=0
+bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
+
+for f in user/*.c user/*.h; do
+	mod=$(basename "$f"); mod=${mod%.*}
+	if [ -z "${layer[$mod]:-}" ]; then
+		bad "$f: module $mod has no layer (tests/unit/test_layering.sh, README Layout)"
+		continue
+	fi
+	ok=1
+	while read -r inc; do
+		for lib in "${!only_in[@]}"; do
+			case $inc in
+			"$lib"*|*"/$lib")
+				[ "$mod" = "${only_in[$lib]}" ] || [ "$inc" = "$mod.h" ] ||
+					{ bad "$f includes $inc (only ${only_in[$lib]} may)"; ok=0; } ;;
+			esac
+		done
+		case $inc in *.h) ;; *) continue ;; esac
+		dep=${inc%.h}
+		[ "$dep" = "$mod" ] && continue
+		[ -n "${layer[$dep]:-}" ] || continue	# a system or third-party header
+		if [ "${layer[$dep]}" -ge "${layer[$mod]}" ]; then
+			bad "$f (layer ${layer[$mod]}) includes $inc (layer ${layer[$dep]})"
+			ok=0
+		fi
+	done < <(sed -nE 's/^#include [<"]([^>"]+)[>"].*/\1/p' "$f")
+	[ $ok = 1 ] && pass=$((pass + 1))
+done
+echo "layering: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]
