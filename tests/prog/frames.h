@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * frames.h - crafted Ethernet frames for the program tests and the
- * benchmark: IPv4 or IPv6, optional VLAN tags, UDP, and an RTP header.
+ * benchmark: IPv4 or IPv6, optional VLAN tags or PPPoE, UDP (RTP, RFC 4733
+ * events) or TCP.
  */
 #ifndef SIPXDP_TEST_FRAMES_H
 #define SIPXDP_TEST_FRAMES_H
@@ -100,6 +101,46 @@ static inline void frame_rtp(struct frame *f, const struct flow *fl, uint8_t pt,
 	put32(rtp + 8, ssrc);
 	memset(rtp + 12, 0xd5, plen);
 	frame_udp(f, fl, rtp, 12 + plen);
+}
+
+/*
+ * RFC 4733 event packet (a DTMF digit): the plain 12-byte RTP header, then
+ * event, E bit and volume, duration.  frame_rtp() will not do: its 0xd5
+ * filler has the E bit set.
+ */
+static inline void frame_rtp_event(struct frame *f, const struct flow *fl, uint8_t pt, int marker,
+				   uint16_t seq, uint32_t ts, uint32_t ssrc, uint8_t event, int end,
+				   uint16_t duration)
+{
+	uint8_t rtp[12 + 4] = { 0x80 };
+
+	rtp[1] = (marker ? 0x80 : 0) | (pt & 0x7f);
+	put16(rtp + 2, seq);
+	put32(rtp + 4, ts);
+	put32(rtp + 8, ssrc);
+	rtp[12] = event;
+	rtp[13] = (end ? 0x80 : 0) | 10;	/* volume -10 dBm0 */
+	put16(rtp + 14, duration);
+	frame_udp(f, fl, rtp, sizeof(rtp));
+}
+
+/* Put the IP packet in a PPPoE session (DSL access links): 8 bytes after the EtherType. */
+static inline void frame_pppoe(struct frame *f, uint16_t session)
+{
+	uint8_t *l3 = f->b + f->l3;
+	uint16_t ppp = f->b[f->l3] >> 4 == 6 ? 0x0057 : 0x0021;
+
+	memmove(l3 + 8, l3, f->len - f->l3);
+	l3[0] = 0x11;			/* version 1, type 1 */
+	l3[1] = 0x00;			/* session data */
+	put16(l3 + 2, session);
+	put16(l3 + 4, f->len - f->l3 + 2);	/* the PPP protocol field and the IP packet */
+	put16(l3 + 6, ppp);
+	put16(l3 - 2, 0x8864);
+	f->len += 8;
+	f->l3 += 8;
+	f->l4 += 8;
+	f->payload += 8;
 }
 
 /* Insert an 8-byte IPv6 extension header of type `type` right after the fixed header. */
