@@ -83,11 +83,11 @@ $(BUILD)/tests/test_%: tests/unit/test_%.c $(TEST_SRCS) $(wildcard user/*.h) $(w
 	$(call msg,TEST-CC,$@)
 	$(Q)$(CC) $(TEST_CFLAGS) $< $(TEST_SRCS) -lcmocka -ljansson -lm -o $@
 
-$(BUILD)/tests/prog_test: tests/prog/prog_test.c tests/prog/frames.h $(BUILD)/sipxdp.skel.h include/sipxdp.h include/rtp_stats.h | $(BUILD)/tests
+$(BUILD)/tests/prog_test: tests/prog/prog_test.c $(wildcard tests/prog/*.h) $(BUILD)/sipxdp.skel.h include/sipxdp.h include/rtp_stats.h | $(BUILD)/tests
 	$(call msg,TEST-CC,$@)
 	$(Q)$(CC) $(CFLAGS) $(SIPXDP_CFLAGS) -Itests/prog $< -lbpf -lelf -lz -pthread -o $@
 
-$(BUILD)/bench: tests/prog/bench.c $(BUILD)/sipxdp.skel.h include/sipxdp.h | $(BUILD)
+$(BUILD)/bench: tests/prog/bench.c tests/prog/frames.h $(BUILD)/sipxdp.skel.h include/sipxdp.h | $(BUILD)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $(SIPXDP_CFLAGS) -Itests/prog $< -lbpf -lelf -lz -o $@
 

@@ -337,8 +337,11 @@ static __always_inline void start_stream(const struct hook *hk, struct sipxdp_he
 	if (!ep) {
 		ep = other;
 		other = NULL;
-		if (!ep)
+		if (!ep) {
+			/* Its port is some other endpoint's: it may still beat its own SDP. */
+			hold_pending(hk, h, sk, rtp, len);
 			return;
+		}
 	}
 	if (ep->flags & ENDPOINT_F_RTCP) {
 		/* RTP-looking bytes on an RTCP port: not a stream. */
@@ -377,6 +380,8 @@ static __always_inline void start_stream(const struct hook *hk, struct sipxdp_he
 			rtp_stream_update(st, smp);
 			bpf_spin_unlock(&st->lock);
 			h->rtp++;
+			if (smp->pt == st->event_pt && smp->pt)
+				dtmf_event(hk, h, rtp, len, frame);
 			return;
 		}
 	}
