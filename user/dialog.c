@@ -179,8 +179,8 @@ static struct call *call_new(struct dialogs *d, const struct sip_msg *m, uint64_
 	copy_printable(call->from, sizeof(call->from), m->from_uri.len ? m->from_uri : m->from);
 	copy_printable(call->to, sizeof(call->to), m->to_uri.len ? m->to_uri : m->to);
 	sip_str_copy(call->from_tag, sizeof(call->from_tag), m->from_tag);
-	call->invite_cseq = m->cseq;
-	sip_str_copy(call->invite_branch, sizeof(call->invite_branch), m->via_branch);
+	call->invite[0].cseq = m->cseq;
+	sip_str_copy(call->invite[0].branch, sizeof(call->invite[0].branch), m->via_branch);
 	call->t_invite = t;
 	call->state = CALL_INVITING;
 	call->media.label = call->call_id;
@@ -208,20 +208,34 @@ static void call_reopen(struct call *call)
 
 /* --- the state machine ----------------------------------------------- */
 
+/* The slot of call->invite[] for a side that sends INVITEs. */
+static int txn_of(enum media_side side)
+{
+	return side == SIDE_CALLEE;
+}
+
+static enum media_side other_side(enum media_side side)
+{
+	return side == SIDE_CALLER ? SIDE_CALLEE : side == SIDE_CALLEE ? SIDE_CALLER : SIDE_UNKNOWN;
+}
+
 static void call_on_invite(struct dialogs *d, struct call *call, const struct sip_msg *m, uint64_t t)
 {
+	int x = txn_of(msg_side(call, m));
+	bool fresh = m->cseq > call->invite[x].cseq;
+
 	if (call->state == CALL_ENDED && (call->result == RESULT_FAILED || call->result == RESULT_BUSY) &&
-	    m->cseq > call->invite_cseq) {
+	    !x && fresh) {
 		call_reopen(call);
 		d->st.invite_retries++;
 	}
-	if (m->cseq >= call->invite_cseq) {
-		call->invite_cseq = m->cseq;
-		sip_str_copy(call->invite_branch, sizeof(call->invite_branch), m->via_branch);
-	}
-	/* A re-INVITE (new CSeq once the dialog is up) renegotiates media. */
-	if (call->state >= CALL_ANSWERED && call->state != CALL_ENDED && m->to_tag.len)
+	/* A re-INVITE (a new transaction once the dialog is up) renegotiates media; a retransmission is not one. */
+	if (fresh && call->state >= CALL_ANSWERED && call->state != CALL_ENDED && m->to_tag.len)
 		call->reinvites++;
+	if (m->cseq >= call->invite[x].cseq) {
+		call->invite[x].cseq = m->cseq;
+		sip_str_copy(call->invite[x].branch, sizeof(call->invite[x].branch), m->via_branch);
+	}
 	call_learn_sdp(d, call, m, t);
 }
 
@@ -254,12 +268,18 @@ static void call_on_request(struct dialogs *d, struct call *call, const struct s
 	}
 }
 
-/* A response to the call's newest INVITE transaction. */
+/* A response to the newest INVITE transaction of the side that sent it (x: its slot). */
 static void call_on_invite_response(struct dialogs *d, struct call *call, const struct sip_msg *m,
-				    uint64_t t)
+				    int x, uint64_t t)
 {
 	int code = m->status_code;
 
+	if (x) {
+		/* The caller answering the callee's re-INVITE: its SDP, nothing else moves the call. */
+		if (code < 300)
+			call_learn_sdp(d, call, m, t);
+		return;
+	}
 	if (code < 200) {
 		if (call->state == CALL_INVITING)
 			call->state = CALL_PROCEEDING;
@@ -272,9 +292,8 @@ static void call_on_invite_response(struct dialogs *d, struct call *call, const 
 			call->t_answer = t;
 			call->final_status = code;
 			sip_str_copy(call->answer_to_tag, sizeof(call->answer_to_tag), m->to_tag);
-		} else if (m->to_tag.len && !sip_str_eq(m->to_tag, call->answer_to_tag) &&
-			   call->state < CALL_CONFIRMED) {
-			call->forked_answers++;	/* a second fork answered too */
+		} else if (!x && m->to_tag.len && !sip_str_eq(m->to_tag, call->answer_to_tag)) {
+			call->forked_answers++;	/* a second fork answered the caller's INVITE too */
 		}
 		if (call->state < CALL_ANSWERED)
 			call->state = CALL_ANSWERED;
@@ -293,7 +312,7 @@ static void call_on_invite_response(struct dialogs *d, struct call *call, const 
 
 static void call_on_response(struct dialogs *d, struct call *call, const struct sip_msg *m, uint64_t t)
 {
-	int code = m->status_code;
+	int code = m->status_code, x;
 
 	if (m->cseq_m == SIP_M_BYE) {
 		/* Any final answer to BYE ends the dialog (RFC 3261 15.1.2). */
@@ -308,16 +327,19 @@ static void call_on_response(struct dialogs *d, struct call *call, const struct 
 	if (m->cseq_m != SIP_M_INVITE || call->state == CALL_ENDED)
 		return;
 	/*
-	 * A response belongs to the newest INVITE transaction: same CSeq and,
+	 * A response belongs to the newest INVITE transaction of the side it
+	 * answers (the other side than the one sending it): same CSeq and,
 	 * where both carry one, the same top Via branch.  A late answer to an
 	 * older INVITE (a retransmitted 407) must not move the call.
 	 */
-	if (m->cseq != call->invite_cseq ||
-	    (m->via_branch.len && call->invite_branch[0] && !sip_str_eq(m->via_branch, call->invite_branch))) {
+	x = txn_of(other_side(msg_side(call, m)));
+	if (m->cseq != call->invite[x].cseq ||
+	    (m->via_branch.len && call->invite[x].branch[0] &&
+	     !sip_str_eq(m->via_branch, call->invite[x].branch))) {
 		d->st.responses_unmatched++;
 		return;
 	}
-	call_on_invite_response(d, call, m, t);
+	call_on_invite_response(d, call, m, x, t);
 }
 
 static void count_message(struct dialogs *d, const struct sip_msg *m)

@@ -26,7 +26,7 @@ enum call_state {
 	CALL_PROCEEDING,	/* 1xx */
 	CALL_ANSWERED,		/* 2xx, waiting for ACK */
 	CALL_CONFIRMED,		/* ACK */
-	CALL_TERMINATING,	/* BYE or CANCEL sent */
+	CALL_TERMINATING,	/* BYE sent (a CANCEL is remembered in cancel_seen) */
 	CALL_ENDED,		/* final: result says how */
 };
 
@@ -58,9 +58,16 @@ struct call {
 	bool held_by[SIDE_NR];			/* by enum media_side */
 	uint8_t hangup;				/* enum media_side that sent BYE */
 	unsigned int reinvites;
-	uint32_t invite_cseq;			/* CSeq of the newest INVITE */
-	char invite_branch[64];			/* its top Via branch */
-	unsigned int forked_answers;		/* 2xx with another To tag */
+	/*
+	 * The newest INVITE transaction of each side (caller's, callee's
+	 * re-INVITEs): RFC 3261 gives each side its own CSeq numbering.  A
+	 * side unknown (no tags) is taken as the caller.
+	 */
+	struct {
+		uint32_t cseq;
+		char branch[64];		/* its top Via branch */
+	} invite[2];
+	unsigned int forked_answers;		/* 2xx to the caller's INVITE with another To tag */
 	uint64_t t_invite, t_ringing, t_answer, t_end;	/* event clock, ns; 0 = not yet */
 	uint64_t t_last_sip;
 	uint64_t finalize_at;			/* event clock; 0 = not scheduled */

@@ -583,6 +583,11 @@ void media_on_dtmf(struct media *m, const struct msg *msg)
 		if (mc->dtmf[i].ssrc == ev.ssrc && mc->dtmf[i].rtp_ts == ev.rtp_ts)
 			return;	/* a repeat of an end packet already counted */
 	if (mc->ndtmf == MEDIA_MAX_DTMF) {
+		/* Each digit once, as recorded ones are: its repeats are not more digits. */
+		if (mc->dtmf_dropped && mc->dropped_ssrc == ev.ssrc && mc->dropped_ts == ev.rtp_ts)
+			return;
+		mc->dropped_ssrc = ev.ssrc;
+		mc->dropped_ts = ev.rtp_ts;
 		mc->dtmf_dropped++;
 		return;
 	}

@@ -91,7 +91,8 @@ struct media_call {
 	struct rtcp_view rtcp[MEDIA_MAX_RTCP];
 	int ndtmf;
 	struct dtmf_event dtmf[MEDIA_MAX_DTMF];
-	uint32_t dtmf_dropped;
+	uint32_t dtmf_dropped;			/* digits beyond MEDIA_MAX_DTMF */
+	uint32_t dropped_ssrc, dropped_ts;	/* the newest of them, to tell its repeats */
 };
 
 struct media_cfg {
