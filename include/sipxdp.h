@@ -134,6 +134,9 @@ _Static_assert(__builtin_offsetof(struct stream_state, clock_code_pt) % 8 == 0, 
  */
 #define STREAM_STATE_BODY	__builtin_offsetof(struct stream_state, flags)
 _Static_assert(STREAM_STATE_BODY == sizeof(struct bpf_spin_lock), "stream_state: the lock comes first");
+/* ... and everything before the clock table, which comes last. */
+#define STREAM_STATE_CLOCKS	__builtin_offsetof(struct stream_state, clock_code_pt)
+_Static_assert(STREAM_STATE_CLOCKS + SIPXDP_NR_PT == sizeof(struct stream_state), "clock table last");
 
 #define STREAM_F_VALID		(1U << 0)	/* RFC 3550 A.1 probation passed: two packets in sequence */
 
