@@ -15,7 +15,7 @@ MULTIARCH := $(shell $(CC) -print-multiarch 2>/dev/null)
 # what the project needs is in SIPXDP_CFLAGS and always applies.
 CFLAGS   ?= -O2 -g
 SIPXDP_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -Iinclude -Iuser -I$(BUILD)
-LDLIBS   := -lbpf -lelf -lz -lpcap -ljansson -lm
+LDLIBS   := -lbpf -lelf -lz -lpcap -ljansson -lsodium -lm
 BPF_CFLAGS := -g -O2 -target bpf -Wall -Werror -D__TARGET_ARCH_$(ARCH) \
 	-Iinclude -Ibpf -I/usr/include/$(MULTIARCH)
 
@@ -66,11 +66,11 @@ $(BUILD)/sipxdp: $(BUILD)/user/main.o $(USER_OBJS)
 	$(Q)$(CC) $(CFLAGS) $(SIPXDP_CFLAGS) $^ $(LDLIBS) -o $@
 
 # Modules that parse untrusted bytes and need neither libbpf nor the kernel.
-PARSER_SRCS := user/util.c user/sip.c user/sipbody.c user/sdp.c user/codec.c user/ipfrag.c \
+PARSER_SRCS := user/util.c user/hashing.c user/sip.c user/sipbody.c user/sdp.c user/codec.c user/ipfrag.c \
 	user/tcpsip.c user/rtcp.c user/emodel.c
 # The logic above the data plane (user/dataplane.h): no libbpf either.  Unit
 # tests run it against the in-memory data plane of tests/unit/fake_dp.c.
-LOGIC_SRCS := user/log.c user/reasm.c user/media.c user/dialog.c user/quality.c user/record.c \
+LOGIC_SRCS := user/log.c user/reasm.c user/endpoints.c user/media.c user/dialog.c user/quality.c user/record.c \
 	user/snapshot.c user/prom.c user/show.c user/opts.c
 # Only these may include libbpf or the skeleton.
 KERN_SRCS := user/kern.c user/capture.c
@@ -81,7 +81,7 @@ TEST_SRCS := $(PARSER_SRCS) $(LOGIC_SRCS) tests/unit/fake_dp.c
 $(BUILD)/tests/test_%: tests/unit/test_%.c $(TEST_SRCS) $(wildcard user/*.h) $(wildcard include/*.h) \
 		tests/unit/fake_dp.h | $(BUILD)/tests
 	$(call msg,TEST-CC,$@)
-	$(Q)$(CC) $(TEST_CFLAGS) $< $(TEST_SRCS) -lcmocka -ljansson -lm -o $@
+	$(Q)$(CC) $(TEST_CFLAGS) $< $(TEST_SRCS) -lcmocka -ljansson -lsodium -lm -o $@
 
 $(BUILD)/tests/prog_test: tests/prog/prog_test.c $(wildcard tests/prog/*.h) $(BUILD)/sipxdp.skel.h include/sipxdp.h include/rtp_stats.h | $(BUILD)/tests
 	$(call msg,TEST-CC,$@)
@@ -91,7 +91,12 @@ $(BUILD)/bench: tests/prog/bench.c tests/prog/frames.h $(BUILD)/sipxdp.skel.h in
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $(SIPXDP_CFLAGS) -Itests/prog $< -lbpf -lelf -lz -o $@
 
-test: all $(UNIT_TESTS) $(BUILD)/tests/prog_test
+# Bounded floods from inside the test namespaces (tests/tools/sipflood.c).
+$(BUILD)/sipflood: tests/tools/sipflood.c | $(BUILD)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $(SIPXDP_CFLAGS) $< -o $@
+
+test: all $(UNIT_TESTS) $(BUILD)/tests/prog_test $(BUILD)/sipflood
 	$(Q)./tests/run.sh
 
 test-unit: $(UNIT_TESTS)
@@ -100,7 +105,7 @@ test-unit: $(UNIT_TESTS)
 test-prog: $(BUILD)/tests/prog_test
 	$(Q)./tests/run.sh prog
 
-test-net: all
+test-net: all $(BUILD)/sipflood
 	$(Q)./tests/run.sh net
 
 conformance: all

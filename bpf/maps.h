@@ -21,6 +21,15 @@
 __u64 media_ports[65536 / 64] = {};
 
 /*
+ * Unpaired streams (see endpoint_info) started and deleted, in all: the
+ * kernel adds to the first, user space to the second (one writer each);
+ * their difference may not pass unpaired_max, a share of the stream map,
+ * so that streams both of whose ends an SDP named always find room.
+ */
+__u64 unpaired_created = 0;
+__u64 unpaired_released = 0;
+
+/*
  * Media endpoints learned from SDP (c= address, m= port), with the clock of
  * each payload type.  Written by user space only; a hash because the key is
  * an address and a port, and entries come and go with calls.
@@ -48,6 +57,19 @@ struct {
 	__type(key, struct stream_key);
 	__type(value, struct stream_state);
 } streams SEC(".maps");
+
+/*
+ * Per endpoint, the unpaired streams the kernel started there (an atomic
+ * add at each).  Apart from the endpoint's value because user space
+ * rewrites that whole; user space creates and deletes the entry with the
+ * endpoint.  A hash like endpoints, of the same size.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, SIPXDP_DEF_MAX_ENDPOINTS);
+	__type(key, struct endpoint_key);
+	__type(value, struct ep_count);
+} ep_unpaired SEC(".maps");
 
 /* Health counters: per-CPU, so counting costs no atomic; user space sums them. */
 struct {

@@ -32,6 +32,7 @@ const volatile __u32 nr_sip_ports = 0;
 const volatile __u8 clock_source = SIPXDP_CLOCK_MONO;
 const volatile __u16 tls_ports[SIPXDP_MAX_TLS_PORTS] = {}; /* network byte order */
 const volatile __u32 nr_tls_ports = 0;
+const volatile __u64 unpaired_max = ~0ULL;	/* see unpaired_created */
 
 #define RTP_HDR_LEN 12
 
@@ -284,6 +285,56 @@ static __always_inline void hold_pending(const struct hook *hk, struct sipxdp_he
 		h->pending++;
 }
 
+/*
+ * May an unpaired stream start at this endpoint?  Counted in all and at the
+ * endpoint at once (fetch-and-add, so two CPUs never both take the last
+ * place), and given back when it may not.
+ */
+static __always_inline bool unpaired_admit(const struct sipxdp_addr *addr, __u16 port,
+					   const struct endpoint_info *ep)
+{
+	struct endpoint_key ek = {};
+	struct ep_count *c;
+	__u64 started;
+
+	if (__sync_fetch_and_add(&unpaired_created, 1) - unpaired_released >= unpaired_max)
+		goto refuse_all;
+	ek.addr = *addr;
+	ek.port = port;
+	ek.proto = IPPROTO_UDP;
+	c = bpf_map_lookup_elem(&ep_unpaired, &ek);
+	if (!c)
+		return true;	/* not accounted at this endpoint (user space makes the entry) */
+	/*
+	 * More released than started: streams of an earlier life of this
+	 * endpoint, deleted since (its count was reset).  Nothing is in use then.
+	 */
+	started = __sync_fetch_and_add(&c->created, 1);
+	if (started < ep->unpaired_released || started - ep->unpaired_released < ep->unpaired_max)
+		return true;
+	__sync_fetch_and_sub(&c->created, 1);
+refuse_all:
+	__sync_fetch_and_sub(&unpaired_created, 1);
+	return false;
+}
+
+/* A stream counted by unpaired_admit() did not start after all. */
+static __always_inline void unpaired_undo(const struct stream_key *sk, __u32 flags)
+{
+	struct endpoint_key ek = {};
+	struct ep_count *c;
+
+	if (!(flags & STREAM_F_UNPAIRED))
+		return;
+	__sync_fetch_and_sub(&unpaired_created, 1);
+	ek.addr = flags & STREAM_F_CHARGED_SRC ? sk->src : sk->dst;
+	ek.port = flags & STREAM_F_CHARGED_SRC ? sk->sport : sk->dport;
+	ek.proto = IPPROTO_UDP;
+	c = bpf_map_lookup_elem(&ep_unpaired, &ek);
+	if (c)
+		__sync_fetch_and_sub(&c->created, 1);
+}
+
 static __always_inline struct endpoint_info *endpoint_at(const struct sipxdp_addr *addr, __u16 port)
 {
 	struct endpoint_key ek = {};
@@ -341,7 +392,7 @@ static __always_inline bool start_stream(const struct hook *hk, struct sipxdp_he
 {
 	struct endpoint_info *ep, *other;
 	struct stream_state *st, *ns;
-	__u32 zero = 0;
+	__u32 zero = 0, flags = 0;
 	__u8 event_pt;
 	long err;
 
@@ -352,6 +403,7 @@ static __always_inline bool start_stream(const struct hook *hk, struct sipxdp_he
 		other = NULL;
 		if (!ep)
 			return false;
+		flags = STREAM_F_CHARGED_SRC;
 	}
 	if (ep->flags & ENDPOINT_F_RTCP) {
 		/* RTP-looking bytes on an RTCP port: not a stream. */
@@ -360,6 +412,17 @@ static __always_inline bool start_stream(const struct hook *hk, struct sipxdp_he
 	}
 	if (other && (other->flags & ENDPOINT_F_RTCP))
 		other = NULL;
+	/* One end only: within its endpoint's and all unpaired streams' budget. */
+	if (!other) {
+		if (!(flags & STREAM_F_CHARGED_SRC) ? !unpaired_admit(&sk->dst, sk->dport, ep) :
+		    !unpaired_admit(&sk->src, sk->sport, ep)) {
+			h->stream_budget_refused++;
+			return true;
+		}
+		flags |= STREAM_F_UNPAIRED;
+	} else {
+		flags = 0;
+	}
 
 	ns = bpf_map_lookup_elem(&scratch, &zero);
 	if (!ns)
@@ -383,11 +446,13 @@ static __always_inline bool start_stream(const struct hook *hk, struct sipxdp_he
 		rtp_stream_init(ns, smp);
 	}
 	ns->event_pt = event_pt;
+	ns->flags |= flags;
 	err = bpf_map_update_elem(&streams, sk, ns, BPF_NOEXIST);
 	if (!err) {
 		h->rtp++;
 		return true;
 	}
+	unpaired_undo(sk, flags);
 	if (err == -EEXIST) {
 		/* Another CPU created it between our lookup and insert. */
 		st = bpf_map_lookup_elem(&streams, sk);

@@ -55,11 +55,25 @@ struct endpoint_info {
 	__u8 event_pt;		/* telephone-event payload type (RFC 4733), 0 if none */
 	__u8 flags;		/* ENDPOINT_F_* */
 	__u16 pad;
+	/*
+	 * Unpaired streams (the other end named by no SDP: a NAT'd sender, or
+	 * anyone aiming packets at the port) this endpoint may have at once:
+	 * the kernel counts the ones it starts (ep_unpaired), user space the
+	 * ones it deletes (unpaired_released, here: one writer per counter).
+	 */
+	__u32 unpaired_max;
+	__u32 unpaired_released;
 	__u32 pad2;
 };
 
 #define ENDPOINT_F_RTCP	(1U << 0)	/* an RTCP port (port + 1 or a=rtcp), not RTP */
-_Static_assert(sizeof(struct endpoint_info) == 136, "endpoint_info layout");
+_Static_assert(sizeof(struct endpoint_info) == 144, "endpoint_info layout");
+
+/* Value of map ep_unpaired: unpaired streams the kernel started at an endpoint, ever. */
+struct ep_count {
+	__u64 created;
+};
+_Static_assert(sizeof(struct ep_count) == 8, "ep_count layout");
 /* The program merges clock tables eight codes (one __u64) at a time. */
 _Static_assert(__builtin_offsetof(struct endpoint_info, clock_code) % 8 == 0, "clock_code aligned");
 
@@ -139,6 +153,8 @@ _Static_assert(STREAM_STATE_BODY == sizeof(struct bpf_spin_lock), "stream_state:
 _Static_assert(STREAM_STATE_CLOCKS + SIPXDP_NR_PT == sizeof(struct stream_state), "clock table last");
 
 #define STREAM_F_VALID		(1U << 0)	/* RFC 3550 A.1 probation passed: two packets in sequence */
+#define STREAM_F_UNPAIRED	(1U << 1)	/* one end only is a learned endpoint: counted in its budget */
+#define STREAM_F_CHARGED_SRC	(1U << 2)	/* ... the source's (else the destination's) */
 
 /*
  * A held record (map `pending`): the first packets of a stream whose
@@ -212,7 +228,8 @@ struct sipxdp_health {
 	__u64 dtmf_events;	/* RFC 4733 event end packets sent to user space */
 	__u64 pending;		/* RTP packets held for a stream whose endpoint is not known yet */
 	__u64 pending_claimed;	/* streams started from such a held record */
-	__u64 pad[5];
+	__u64 stream_budget_refused; /* unpaired streams refused: their endpoint's or all of their budget used */
+	__u64 pad[4];
 };
 _Static_assert(sizeof(struct sipxdp_health) == 192, "sipxdp_health layout");
 

@@ -30,7 +30,7 @@ struct dp_health {
 typedef int (*dp_stream_cb)(void *ctx, const struct stream_key *key, const struct stream_state *st);
 
 struct dp_ops {
-	/* Add or replace a media endpoint. */
+	/* Add or replace a media endpoint (its unpaired-stream count starts at 0 when it is new). */
 	int (*endpoint_set)(struct dp *dp, const struct endpoint_key *key, const struct endpoint_info *info);
 	/* Remove one; removing an absent endpoint is not an error. */
 	int (*endpoint_del)(struct dp *dp, const struct endpoint_key *key);
@@ -42,8 +42,11 @@ struct dp_ops {
 	 */
 	int (*streams_read)(struct dp *dp, dp_stream_cb cb, void *ctx);
 	int (*stream_get)(struct dp *dp, const struct stream_key *key, struct stream_state *st);
-	/* Removing an absent stream is not an error. */
-	int (*stream_del)(struct dp *dp, const struct stream_key *key);
+	/*
+	 * Removing an absent stream is not an error.  flags: the stream's last
+	 * STREAM_F_* as read (an unpaired stream gives its place back).
+	 */
+	int (*stream_del)(struct dp *dp, const struct stream_key *key, uint32_t flags);
 	int (*health)(struct dp *dp, struct dp_health *h);
 	/* Drop held RTP records (see `pending`) last seen before older_than_ns; returns how many, or -errno. */
 	int (*pending_expire)(struct dp *dp, uint64_t older_than_ns);
@@ -79,9 +82,9 @@ static inline int dp_stream_get(struct dp *dp, const struct stream_key *key, str
 	return dp->ops->stream_get(dp, key, st);
 }
 
-static inline int dp_stream_del(struct dp *dp, const struct stream_key *key)
+static inline int dp_stream_del(struct dp *dp, const struct stream_key *key, uint32_t flags)
 {
-	return dp->ops->stream_del(dp, key);
+	return dp->ops->stream_del(dp, key, flags);
 }
 
 static inline int dp_health(struct dp *dp, struct dp_health *h)

@@ -8,6 +8,7 @@
  * capture's clock offline, so a capture replays with the same decisions.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -49,10 +50,24 @@ int dialog_init(struct dialogs *d, struct media *media, const struct dialog_cfg 
 	return 0;
 }
 
-/* Header values for records: printable, see escape_printable(). */
-static void copy_printable(char *dst, size_t n, struct sip_str v)
+/* Header values for records: printable, see escape_printable(); false when cut. */
+static bool copy_printable(char *dst, size_t n, struct sip_str v)
 {
-	escape_printable(dst, n, v.p, v.len);
+	return escape_printable(dst, n, v.p, v.len) == v.len;
+}
+
+/* The call's key (see CALL_ID_MAX); false when kept in part. */
+static bool call_key(char dst[CALL_ID_MAX], struct sip_str id)
+{
+	size_t n;
+
+	if (copy_printable(dst, CALL_ID_MAX, id))
+		return true;
+	escape_printable(dst, CALL_ID_KEEP + 1, id.p, id.len);
+	n = strlen(dst);
+	snprintf(dst + n, CALL_ID_MAX - n, "\\#%016llx",
+		 (unsigned long long)hashing_digest64(id.p, id.len));
+	return false;
 }
 
 /*
@@ -97,6 +112,9 @@ static void call_end(struct dialogs *d, struct call *call, enum call_result r, u
 {
 	if (call->state == CALL_ENDED)
 		return;
+	DL_DELETE(d->live, call);
+	DL_APPEND(d->ended, call);
+	media_call_ended(&call->media, true);
 	call->state = CALL_ENDED;
 	call->result = r;
 	call->t_end = t;
@@ -122,6 +140,10 @@ static void call_finalize(struct dialogs *d, struct call *call)
 	if (d->cfg.on_done)
 		d->cfg.on_done(d->cfg.ctx, call, d->now);
 	media_call_release(d->media, &call->media);
+	if (call->state == CALL_ENDED)
+		DL_DELETE(d->ended, call);
+	else
+		DL_DELETE(d->live, call);
 	HASH_DEL(d->by_id, call);
 	d->nr_calls--;
 	free(call);
@@ -134,23 +156,23 @@ static uint64_t call_last_activity(const struct call *call)
 	return rtp > call->t_last_sip ? rtp : call->t_last_sip;
 }
 
+/* The call was heard from: it goes to the end of the live list. */
+static void call_touch(struct dialogs *d, struct call *call)
+{
+	if (call->state == CALL_ENDED || d->live->prev == call)
+		return;
+	DL_DELETE(d->live, call);
+	DL_APPEND(d->live, call);
+}
+
 /*
  * The table is full: make room by ending the call heard from least
  * recently (ended calls waiting out their grace period go first).
  */
 static bool call_evict_one(struct dialogs *d)
 {
-	struct call *call, *tmp, *victim = NULL;
-	uint64_t oldest = UINT64_MAX;
+	struct call *victim = d->ended ? d->ended : d->live;
 
-	HASH_ITER(hh, d->by_id, call, tmp) {
-		uint64_t t = call->state == CALL_ENDED ? 0 : call_last_activity(call);
-
-		if (t < oldest) {
-			oldest = t;
-			victim = call;
-		}
-	}
 	if (!victim)
 		return false;
 	if (victim->state != CALL_ENDED) {
@@ -164,8 +186,9 @@ static bool call_evict_one(struct dialogs *d)
 	return true;
 }
 
-static struct call *call_new(struct dialogs *d, const struct sip_msg *m, uint64_t t)
+static struct call *call_new(struct dialogs *d, const struct sip_msg *m, const struct msg *msg)
 {
+	uint64_t t = msg->ts_ns;
 	struct call *call;
 
 	if (d->nr_calls >= d->cfg.max_calls && !call_evict_one(d)) {
@@ -175,9 +198,9 @@ static struct call *call_new(struct dialogs *d, const struct sip_msg *m, uint64_
 	call = calloc(1, sizeof(*call));
 	if (!call)
 		return NULL;
-	copy_printable(call->call_id, sizeof(call->call_id), m->call_id);
-	copy_printable(call->from, sizeof(call->from), m->from_uri.len ? m->from_uri : m->from);
-	copy_printable(call->to, sizeof(call->to), m->to_uri.len ? m->to_uri : m->to);
+	call->call_id_cut = !call_key(call->call_id, m->call_id);
+	call->from_cut = !copy_printable(call->from, sizeof(call->from), m->from_uri.len ? m->from_uri : m->from);
+	call->to_cut = !copy_printable(call->to, sizeof(call->to), m->to_uri.len ? m->to_uri : m->to);
 	sip_str_copy(call->from_tag, sizeof(call->from_tag), m->from_tag);
 	call->invite[0].cseq = m->cseq;
 	sip_str_copy(call->invite[0].branch, sizeof(call->invite[0].branch), m->via_branch);
@@ -185,7 +208,9 @@ static struct call *call_new(struct dialogs *d, const struct sip_msg *m, uint64_
 	call->state = CALL_INVITING;
 	call->media.label = call->call_id;
 	call->media.t_start = t;
+	call->media.source = msg->src;
 	HASH_ADD_STR(d->by_id, call_id, call);
+	DL_APPEND(d->live, call);
 	d->nr_calls++;
 	return call;
 }
@@ -195,8 +220,11 @@ static struct call *call_new(struct dialogs *d, const struct sip_msg *m, uint64_
  * 401/407 challenge (or a 422/491), same Call-ID, higher CSeq.  The call
  * goes on instead of ending.
  */
-static void call_reopen(struct call *call)
+static void call_reopen(struct dialogs *d, struct call *call)
 {
+	DL_DELETE(d->ended, call);
+	DL_APPEND(d->live, call);
+	media_call_ended(&call->media, false);
 	call->state = call->t_answer ? CALL_CONFIRMED : CALL_INVITING;
 	call->result = RESULT_ACTIVE;
 	if (!call->t_answer)
@@ -226,7 +254,7 @@ static void call_on_invite(struct dialogs *d, struct call *call, const struct si
 
 	if (call->state == CALL_ENDED && (call->result == RESULT_FAILED || call->result == RESULT_BUSY) &&
 	    !x && fresh) {
-		call_reopen(call);
+		call_reopen(d, call);
 		d->st.invite_retries++;
 	}
 	/* A re-INVITE (a new transaction once the dialog is up) renegotiates media; a retransmission is not one. */
@@ -280,6 +308,9 @@ static void call_on_invite_response(struct dialogs *d, struct call *call, const 
 			call_learn_sdp(d, call, m, t);
 		return;
 	}
+	/* The far side rings, offers early media or answers: a real call, not a mere offer. */
+	if (code >= 180 && code < 300)
+		media_call_commit(d->media, &call->media);
 	if (code < 200) {
 		if (call->state == CALL_INVITING)
 			call->state = CALL_PROCEEDING;
@@ -373,16 +404,17 @@ static void dialog_on_sip(struct dialogs *d, const struct msg *msg)
 	}
 	count_message(d, &m);
 
-	copy_printable(id, sizeof(id), m.call_id);
+	call_key(id, m.call_id);
 	HASH_FIND_STR(d->by_id, id, call);
 	if (!call) {
 		if (!(m.is_request && m.method == SIP_M_INVITE))
 			return;	/* not a call, or one that started before we did */
-		call = call_new(d, &m, msg->ts_ns);
+		call = call_new(d, &m, msg);
 		if (!call)
 			return;
 	}
 	call->t_last_sip = msg->ts_ns;
+	call_touch(d, call);
 	if (m.is_request)
 		call_on_request(d, call, &m, msg->ts_ns);
 	else
@@ -413,7 +445,7 @@ void dialog_on_msg(struct dialogs *d, const struct msg *msg)
  * timeout, no SIP or RTP within the RTP timeout, or longer than the maximum
  * duration.  A silent call ended when it was last heard.
  */
-static void call_check_timeouts(struct dialogs *d, struct call *call)
+static void call_check_timeouts(struct dialogs *d, struct call *call, bool pressure)
 {
 	uint64_t last;
 
@@ -421,8 +453,16 @@ static void call_check_timeouts(struct dialogs *d, struct call *call)
 		return;
 	last = call_last_activity(call);
 	if (!call->t_answer) {
-		/* Like RFC 3261 Timer C: every provisional answer restarts the wait. */
-		if (call->t_last_sip + d->cfg.setup_timeout_ns < d->now)
+		/*
+		 * Like RFC 3261 Timer C: every provisional answer restarts the wait.
+		 * Under pressure (a flood of offers: see endpoints.h), an offer its
+		 * far side never rang for goes after the pressure timeout (RFC 3261
+		 * Timer B is 32 s), not the setup timeout.
+		 */
+		uint64_t wait = !call->media.committed && pressure ? d->cfg.pressure_timeout_ns :
+				d->cfg.setup_timeout_ns;
+
+		if (call->t_last_sip + wait < d->now)
 			call_end(d, call, RESULT_TIMED_OUT, last);
 	} else if (last + d->cfg.rtp_timeout_ns < d->now) {
 		call_end(d, call, RESULT_TIMED_OUT, last);
@@ -434,13 +474,20 @@ static void call_check_timeouts(struct dialogs *d, struct call *call)
 void dialog_tick(struct dialogs *d, uint64_t now)
 {
 	struct call *call, *tmp;
+	struct media_call *mc;
+	bool pressure;
 
 	if (now > d->now)
 		d->now = now;
 	media_read(d->media);
+	/* Calls whose RTP moved since the last read are active too. */
+	for (mc = media_take_active(d->media); mc; mc = mc->active_next)
+		call_touch(d, (struct call *)call_of_media(mc));
 	media_expire(d->media, d->now);
+	pressure = endpoints_under_pressure(&d->media->eps) || d->nr_calls * 10ULL >= d->cfg.max_calls * 9ULL;
+	endpoints_log_pressure(&d->media->eps);
 	HASH_ITER(hh, d->by_id, call, tmp) {
-		call_check_timeouts(d, call);
+		call_check_timeouts(d, call, pressure);
 		if (call->state == CALL_ENDED && call->finalize_at <= d->now) {
 			call_finalize(d, call);
 			continue;
@@ -473,6 +520,7 @@ void dialog_free(struct dialogs *d)
 		HASH_DEL(d->by_id, call);
 		free(call);
 	}
+	d->live = d->ended = NULL;
 	d->nr_calls = 0;
 }
 

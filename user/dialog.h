@@ -15,7 +15,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <uthash.h>
+#include "hashing.h"
 
 #include "media.h"
 #include "msg.h"
@@ -42,12 +42,21 @@ enum call_result {
 	RESULT_NR,
 };
 
-#define CALL_ID_MAX	128	/* printable form, NUL included */
+/*
+ * A call's identity is its whole Call-ID, printable (util.h's escaping).
+ * One whose printable form does not fit is kept in part and marked with a
+ * digest of the whole: CALL_ID_KEEP characters, "\#" and 16 hex digits.
+ * The escaping never writes a backslash before '#', so the two forms never
+ * meet, and two Call-IDs that share a long prefix stay two calls.
+ */
+#define CALL_ID_MAX	256	/* printable form, NUL included */
+#define CALL_ID_KEEP	(CALL_ID_MAX - 1 - 2 - 16)
 
 struct call {
 	char call_id[CALL_ID_MAX];
 	char from[128];
 	char to[128];
+	bool call_id_cut, from_cut, to_cut;	/* kept in part (records say so) */
 	char from_tag[64];			/* the caller's tag: who sent a request */
 	char answer_to_tag[64];			/* To tag of the first 2xx */
 	enum call_state state;
@@ -72,6 +81,7 @@ struct call {
 	uint64_t t_last_sip;
 	uint64_t finalize_at;			/* event clock; 0 = not scheduled */
 	struct media_call media;
+	struct call *prev, *next;		/* dialogs.live or dialogs.ended */
 	UT_hash_handle hh;
 };
 
@@ -94,6 +104,7 @@ typedef void (*call_done_cb)(void *ctx, const struct call *call, uint64_t now);
 struct dialog_cfg {
 	uint64_t grace_ns;		/* keep endpoints this long after a call ends */
 	uint64_t setup_timeout_ns;	/* INVITE without a final answer */
+	uint64_t pressure_timeout_ns;	/* ... its far side never rang, under pressure */
 	uint64_t rtp_timeout_ns;	/* answered call with no SIP and no RTP */
 	uint64_t max_duration_ns;	/* answered call longer than this */
 	unsigned int max_calls;
@@ -105,6 +116,13 @@ struct dialogs {
 	struct media *media;
 	struct dialog_cfg cfg;
 	struct call *by_id;
+	/*
+	 * Every call is on one of two lists, so that the one to evict from a
+	 * full table is found in constant time: `ended` in the order calls
+	 * ended (they go first), `live` least recently active first (a SIP
+	 * message, or RTP seen at the last read, moves a call to the end).
+	 */
+	struct call *live, *ended;
 	unsigned int nr_calls;
 	uint64_t now;				/* newest event-clock time seen */
 	struct dialog_stats st;

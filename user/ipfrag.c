@@ -25,7 +25,7 @@
 /* Make a failed bucket allocation in HASH_ADD an error we can return, not exit(). */
 #define HASH_NONFATAL_OOM 1
 #define uthash_nonfatal_oom(obj) ((obj)->oom = 1)
-#include <uthash.h>
+#include "hashing.h"
 
 #define IPFRAG_MAXPACKET	65535u	/* IPv4 total length, IPv6 payload length */
 #define NR_BLOCKS	((IPFRAG_MAXPACKET + 7) / 8)

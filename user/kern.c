@@ -95,8 +95,12 @@ int kern_open(struct kern *k, const struct kern_opts *o, kern_event_cb cb, void 
 	bpf_program__set_autoload(skel->progs.sipxdp_empty, false);
 	if (!o->egress)
 		bpf_program__set_autoload(skel->progs.sipxdp_tc, false);
-	if (o->max_endpoints)
+	if (o->max_endpoints) {
 		bpf_map__set_max_entries(skel->maps.endpoints, o->max_endpoints);
+		bpf_map__set_max_entries(skel->maps.ep_unpaired, o->max_endpoints);
+	}
+	if (o->unpaired_max)
+		skel->rodata->unpaired_max = o->unpaired_max;
 	if (o->max_streams)
 		bpf_map__set_max_entries(skel->maps.streams, o->max_streams);
 
@@ -259,8 +263,13 @@ static int kern_health(struct dp *dp, struct dp_health *out)
 
 static int kern_endpoint_set(struct dp *dp, const struct endpoint_key *key, const struct endpoint_info *info)
 {
-	if (bpf_map_update_elem(bpf_map__fd(kern_of(dp)->skel->maps.endpoints), key, info, BPF_ANY))
+	struct sipxdp_bpf *skel = kern_of(dp)->skel;
+	struct ep_count zero = {};
+
+	if (bpf_map_update_elem(bpf_map__fd(skel->maps.endpoints), key, info, BPF_ANY))
 		return -errno;
+	/* Its count of unpaired streams, if it has none yet (a full map: not counted there, only in all). */
+	bpf_map_update_elem(bpf_map__fd(skel->maps.ep_unpaired), key, &zero, BPF_NOEXIST);
 	return 0;
 }
 
@@ -278,8 +287,11 @@ static void kern_media_port(struct dp *dp, uint16_t port, bool on)
 
 static int kern_endpoint_del(struct dp *dp, const struct endpoint_key *key)
 {
-	if (bpf_map_delete_elem(bpf_map__fd(kern_of(dp)->skel->maps.endpoints), key) && errno != ENOENT)
+	struct sipxdp_bpf *skel = kern_of(dp)->skel;
+
+	if (bpf_map_delete_elem(bpf_map__fd(skel->maps.endpoints), key) && errno != ENOENT)
 		return -errno;
+	bpf_map_delete_elem(bpf_map__fd(skel->maps.ep_unpaired), key);
 	return 0;
 }
 
@@ -290,10 +302,18 @@ static int kern_stream_get(struct dp *dp, const struct stream_key *key, struct s
 	return 0;
 }
 
-static int kern_stream_del(struct dp *dp, const struct stream_key *key)
+static int kern_stream_del(struct dp *dp, const struct stream_key *key, uint32_t flags)
 {
-	if (bpf_map_delete_elem(bpf_map__fd(kern_of(dp)->skel->maps.streams), key) && errno != ENOENT)
-		return -errno;
+	struct sipxdp_bpf *skel = kern_of(dp)->skel;
+
+	if (bpf_map_delete_elem(bpf_map__fd(skel->maps.streams), key)) {
+		if (errno != ENOENT)
+			return -errno;
+		return 0;
+	}
+	/* user space is the only writer of this one (mmap'ed .bss) */
+	if (flags & STREAM_F_UNPAIRED)
+		__atomic_fetch_add(&skel->bss->unpaired_released, 1, __ATOMIC_RELAXED);
 	return 0;
 }
 

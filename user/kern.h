@@ -27,6 +27,7 @@ struct kern_opts {
 	int nr_tls_ports;
 	uint32_t max_endpoints;
 	uint32_t max_streams;
+	uint64_t unpaired_max;	/* unpaired streams at once, in all; 0: no bound */
 	bool offline;		/* timestamps from XDP metadata, nothing attached */
 	bool egress;		/* load the TC egress program too */
 };

@@ -101,6 +101,7 @@ static void write_outputs(struct agent *a)
 {
 	int err;
 
+	record_flush(&a->records);
 	if (!a->o.textfile && !a->o.show)
 		return;
 	err = snapshot_take(&a->snap, &a->dialogs, kern_dataplane(&a->k), &a->reasm);
@@ -247,6 +248,12 @@ static int preflight(const struct opts *o)
 	return 0;
 }
 
+/* Four endpoints a call (RTP and RTCP, both sides), never below the program's default. */
+static unsigned int endpoints_capacity(const struct opts *o)
+{
+	return o->max_calls * 4 < SIPXDP_DEF_MAX_ENDPOINTS ? SIPXDP_DEF_MAX_ENDPOINTS : o->max_calls * 4;
+}
+
 static void kern_opts_of(const struct opts *o, struct kern_opts *ko)
 {
 	unsigned int i;
@@ -261,9 +268,10 @@ static void kern_opts_of(const struct opts *o, struct kern_opts *ko)
 	ko->offline = o->read != NULL;
 	ko->egress = o->egress;
 	ko->max_streams = o->max_streams;
-	/* Four endpoints a call (RTP and RTCP, both sides), never below the program's default. */
-	ko->max_endpoints = o->max_calls * 4 < SIPXDP_DEF_MAX_ENDPOINTS ?
-			    SIPXDP_DEF_MAX_ENDPOINTS : o->max_calls * 4;
+	ko->max_endpoints = endpoints_capacity(o);
+	ko->unpaired_max = o->max_streams * o->unpaired_share;
+	if (!ko->unpaired_max)
+		ko->unpaired_max = 1;
 }
 
 /* Media and dialogs on the event clock: CLOCK_MONOTONIC live, the capture's Unix time offline. */
@@ -271,7 +279,17 @@ static int calls_open(struct agent *a)
 {
 	int64_t unix_offset = a->o.read ? 0 :
 		(int64_t)(clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_MONOTONIC));
+	unsigned int capacity = endpoints_capacity(&a->o);
+	unsigned int offers = capacity * a->o.offer_share, per_source = offers * a->o.offer_source_share;
 	struct media_cfg mcfg = {
+		.endpoints = {
+			.capacity = capacity,
+			.offer_budget = offers ? offers : 1,
+			.offer_per_source = per_source ? per_source : 1,
+			.unpaired_per_call = a->o.unpaired_streams,
+		},
+		.offer_per_call = a->o.offer_endpoints,
+		.max_streams_per_call = a->o.max_streams_per_call,
 		.grace_ns = a->o.grace * 1e9,
 		.orphan_timeout_ns = a->o.rtp_timeout * 1e9,
 		.unix_offset_ns = unix_offset,
@@ -280,6 +298,7 @@ static int calls_open(struct agent *a)
 	struct dialog_cfg dcfg = {
 		.grace_ns = a->o.grace * 1e9,
 		.setup_timeout_ns = a->o.setup_timeout * 1e9,
+		.pressure_timeout_ns = a->o.pressure_timeout * 1e9,
 		.rtp_timeout_ns = a->o.rtp_timeout * 1e9,
 		.max_duration_ns = a->o.max_duration * 1e9,
 		.max_calls = a->o.max_calls,

@@ -1,12 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * media.c - endpoints, streams and what RTCP and DTMF say about them.
- *
- * An endpoint is in the kernel's map while at least one call's SDP names
- * it (sipp's UAS answers every call on one port): ep_ref counts the calls
- * and lists them, so that a stream can be attributed by looking at the two
- * endpoints it touches only.  A port's bit is on while any endpoint uses
- * the port, and goes on only once the endpoint is in the map.
+ * media.c - what the calls' SDP says of their media, the streams the
+ * kernel counts and which call each belongs to, and what RTCP and DTMF say
+ * about them.  The endpoints themselves, shared across calls and mirrored
+ * in the kernel, are endpoints.c's: a stream is attributed by looking at
+ * the calls of the two endpoints it touches only.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -24,42 +22,15 @@
 
 #define PENDING_MAX_AGE_NS (5 * NS_PER_SEC)
 
-/* A media endpoint in the kernel map, with the calls whose SDP names it. */
-struct ep_ref {
-	struct endpoint_key key;
-	struct endpoint_info info;
-	int refs;			/* number of entries in calls */
-	int cap;
-	struct media_call **calls;
-	UT_hash_handle hh;
-};
-
 int media_init(struct media *m, struct dp *dp, const struct media_cfg *cfg)
 {
 	memset(m, 0, sizeof(*m));
 	m->dp = dp;
 	m->cfg = *cfg;
-	m->port_refs = calloc(65536, sizeof(*m->port_refs));
-	return m->port_refs ? 0 : -ENOMEM;
+	return endpoints_init(&m->eps, dp, &cfg->endpoints);
 }
 
 /* --- endpoints ------------------------------------------------------- */
-
-static struct ep_ref *ep_ref_find(const struct media *m, const struct endpoint_key *key)
-{
-	struct ep_ref *r;
-
-	HASH_FIND(hh, m->eps, key, sizeof(*key), r);
-	return r;
-}
-
-/* The endpoint at addr:port (network order), with the calls that name it; NULL if none. */
-static struct ep_ref *ep_ref_at(const struct media *m, const struct sipxdp_addr *addr, uint16_t port)
-{
-	struct endpoint_key ek = { .addr = *addr, .port = port, .proto = IPPROTO_UDP };
-
-	return ep_ref_find(m, &ek);
-}
 
 static struct call_ep *call_find_ep(struct media_call *mc, const struct endpoint_key *key)
 {
@@ -69,34 +40,6 @@ static struct call_ep *call_find_ep(struct media_call *mc, const struct endpoint
 		if (!memcmp(&mc->ep[i].key, key, sizeof(*key)))
 			return &mc->ep[i];
 	return NULL;
-}
-
-static void ep_push(struct media *m, struct ep_ref *r)
-{
-	int err = dp_endpoint_set(m->dp, &r->key, &r->info);
-
-	if (err) {
-		char a[64];
-
-		m->st.ep_insert_fail++;
-		pr_warn("add media endpoint %s to the kernel: %s\n",
-			addr_port_str(a, sizeof(a), &r->key.addr, ntohs(r->key.port)), strerror(-err));
-	}
-}
-
-static int ep_ref_add_call(struct ep_ref *r, struct media_call *mc)
-{
-	if (r->refs == r->cap) {
-		int cap = r->cap ? r->cap * 2 : 2;
-		struct media_call **n = realloc(r->calls, cap * sizeof(*n));
-
-		if (!n)
-			return -ENOMEM;
-		r->calls = n;
-		r->cap = cap;
-	}
-	r->calls[r->refs++] = mc;
-	return 0;
 }
 
 /* The telephone-event payload type of an m= line (RFC 4733), 0 if it has none. */
@@ -169,13 +112,50 @@ static bool ep_merge_info(struct ep_ref *r, const struct sdp_media *md, uint8_t 
 	return changed;
 }
 
+static void stream_close(struct media *m, struct stream_rec *s);
+
+/* Does stream s start or end at endpoint key? */
+static bool stream_touches(const struct stream_rec *s, const struct endpoint_key *key)
+{
+	return (s->key.dport == key->port && !memcmp(&s->key.dst, &key->addr, sizeof(key->addr))) ||
+	       (s->key.sport == key->port && !memcmp(&s->key.src, &key->addr, sizeof(key->addr)));
+}
+
+/*
+ * A new call names r: the streams an ended call still has there are read a
+ * last time and closed (sipp reuses its addresses, ports and SSRC from call
+ * to call; without this, the new call's first packets would count in the
+ * old call's stream, and all of them if its BYE was lost).
+ */
+static void close_ended_streams(struct media *m, const struct ep_ref *r, const struct media_call *newcomer)
+{
+	struct stream_rec *s;
+	int i;
+
+	for (i = 0; i < r->refs; i++) {
+		struct media_call *oc = r->calls[i];
+
+		if (oc == newcomer || !oc->ended)
+			continue;
+		for (s = oc->streams; s; s = s->owner_next)
+			if (!s->closed && stream_touches(s, &r->key))
+				stream_close(m, s);
+	}
+}
+
+/* An offer's call may hold this many endpoints in the kernel; more wait for it to commit. */
+static bool may_offer(const struct media *m, const struct media_call *mc)
+{
+	return mc->committed || !m->cfg.offer_per_call || (unsigned int)mc->nep <= m->cfg.offer_per_call;
+}
+
 /* The call's SDP announced this endpoint: take a reference and merge its clocks. */
 static void call_add_ep(struct media *m, struct media_call *mc, const struct endpoint_key *key,
 			const struct sdp_media *md, enum media_side side, enum sdp_dir dir, bool rtcp,
 			uint64_t *msg_ts)
 {
 	struct call_ep *ce = call_find_ep(mc, key);
-	bool fresh = false, changed = false;
+	bool changed = false;
 	struct ep_ref *r;
 
 	if (!ce) {
@@ -184,24 +164,16 @@ static void call_add_ep(struct media *m, struct media_call *mc, const struct end
 				 mc->label, MEDIA_MAX_EP);
 			return;
 		}
-		r = ep_ref_find(m, key);
-		if (!r) {
-			r = calloc(1, sizeof(*r));
-			if (!r)
-				return;
-			r->key = *key;
-			HASH_ADD(hh, m->eps, key, sizeof(r->key), r);
-			m->nr_eps++;
-			fresh = true;
-		}
-		if (ep_ref_add_call(r, mc))
+		r = endpoints_hold(&m->eps, key, mc, mc->committed, &mc->source);
+		if (!r)
 			return;
+		close_ended_streams(m, r, mc);
 		ce = &mc->ep[mc->nep++];
 		memset(ce, 0, sizeof(*ce));
 		ce->key = *key;
 		changed = true;
 	} else {
-		r = ep_ref_find(m, key);
+		r = endpoints_find(&m->eps, key);
 		if (!r)
 			return;
 	}
@@ -220,40 +192,33 @@ static void call_add_ep(struct media *m, struct media_call *mc, const struct end
 		ep_take_pts(ce, md);
 		changed |= ep_merge_info(r, md, ce->event_pt);
 	}
-	if (changed)
-		ep_push(m, r);
-	/* The port bit last: from then on the program looks the endpoint up. */
-	if (fresh) {
-		if (!m->port_refs[ntohs(key->port)]++)
-			dp_media_port(m->dp, ntohs(key->port), true);
+	if ((changed || !r->in_kernel) && endpoints_sync(&m->eps, r, may_offer(m, mc)))
 		learn_sample(m, msg_ts);
-	}
 }
 
 static void ep_release(struct media *m, struct media_call *mc, const struct endpoint_key *key)
 {
-	struct ep_ref *r = ep_ref_find(m, key);
-	int i, err;
+	struct ep_ref *r = endpoints_find(&m->eps, key);
 
-	if (!r)
+	if (r)
+		endpoints_drop(&m->eps, r, mc, mc->committed);
+}
+
+void media_call_commit(struct media *m, struct media_call *mc)
+{
+	int i;
+
+	if (mc->committed)
 		return;
-	for (i = 0; i < r->refs; i++) {
-		if (r->calls[i] == mc) {
-			r->calls[i] = r->calls[--r->refs];
-			break;
+	mc->committed = true;
+	for (i = 0; i < mc->nep; i++) {
+		struct ep_ref *r = endpoints_find(&m->eps, &mc->ep[i].key);
+
+		if (r) {
+			endpoints_commit(&m->eps, r);
+			endpoints_sync(&m->eps, r, true);
 		}
 	}
-	if (r->refs > 0)
-		return;
-	err = dp_endpoint_del(m->dp, key);
-	if (err)
-		pr_warn("remove media endpoint from the kernel: %s\n", strerror(-err));
-	if (!--m->port_refs[ntohs(key->port)])
-		dp_media_port(m->dp, ntohs(key->port), false);
-	HASH_DEL(m->eps, r);
-	m->nr_eps--;
-	free(r->calls);
-	free(r);
 }
 
 /* Drop endpoint i of a call (a newer SDP of its side no longer names it). */
@@ -335,9 +300,9 @@ static bool call_has_addr(const struct media_call *mc, const struct sipxdp_addr 
  * one port) would otherwise hand the stream to an unrelated call.  Only the
  * calls indexed under the stream's two endpoints are looked at.
  */
-static struct media_call *stream_find_call(const struct media *m, const struct stream_key *k)
+static struct media_call *stream_find_call(const struct media *m, const struct stream_key *k, bool *both_ends)
 {
-	struct ep_ref *ends[2] = { ep_ref_at(m, &k->src, k->sport), ep_ref_at(m, &k->dst, k->dport) };
+	struct ep_ref *ends[2] = { endpoints_at(&m->eps, &k->src, k->sport), endpoints_at(&m->eps, &k->dst, k->dport) };
 	struct media_call *both = NULL, *one = NULL;
 	int nr_one = 0, e, i;
 
@@ -354,6 +319,8 @@ static struct media_call *stream_find_call(const struct media *m, const struct s
 			}
 		}
 	}
+	if (both_ends)
+		*both_ends = both != NULL;
 	return both ? both : nr_one == 1 ? one : NULL;
 }
 
@@ -366,6 +333,56 @@ static void stream_account_loss(struct media *m, struct stream_rec *s)
 		m->st.rtp_lost_total += lost - s->lost_counted;
 		s->lost_counted = lost;
 	}
+}
+
+/* A stream of mc was read: its newest packet may be the call's. */
+static void call_saw_rtp(struct media *m, struct media_call *mc, const struct stream_state *st)
+{
+	if (st->last_ns <= mc->last_rtp)
+		return;
+	mc->last_rtp = st->last_ns;
+	if (!mc->active) {
+		mc->active = true;
+		mc->active_next = m->active;
+		m->active = mc;
+	}
+}
+
+/*
+ * A stream no call holds yet: to its call, within the call's budget.  One
+ * whose ends the call's SDP names both is the call's at once; one it names
+ * one end of (a NAT'd sender, or anyone aiming packets at the port) only
+ * once it passed RFC 3550 probation, two packets in sequence: a stray
+ * packet or two is no stream of a call.
+ */
+static void stream_attach(struct media *m, struct stream_rec *s)
+{
+	bool both;
+	struct media_call *mc = stream_find_call(m, &s->key, &both);
+
+	if (mc && !both && !(s->st.flags & STREAM_F_VALID))
+		return;	/* on probation: looked at again at the next read */
+
+	if (mc && m->cfg.max_streams_per_call && mc->nstreams >= m->cfg.max_streams_per_call) {
+		/* Counted once; it stays unattached and goes when it falls silent. */
+		if (!s->counted_unattached) {
+			mc->streams_refused++;
+			m->st.streams_refused++;
+			s->counted_unattached = true;
+		}
+		return;
+	}
+	if (!mc) {
+		if (!s->counted_unattached) {
+			s->counted_unattached = true;
+			m->st.streams_unattached++;
+		}
+		return;
+	}
+	s->owner = mc;
+	s->owner_next = mc->streams;
+	mc->streams = s;
+	mc->nstreams++;
 }
 
 static int sweep_one(void *ctx, const struct stream_key *key, const struct stream_state *st)
@@ -382,25 +399,44 @@ static int sweep_one(void *ctx, const struct stream_key *key, const struct strea
 		HASH_ADD(hh, m->streams, key, sizeof(s->key), s);
 	}
 	s->st = *st;
-	if (!s->owner) {
-		s->owner = stream_find_call(m, key);
-		if (s->owner) {
-			s->owner_next = s->owner->streams;
-			s->owner->streams = s;
-		} else if (!s->counted_unattached) {
-			s->counted_unattached = true;
-			m->st.streams_unattached++;
-		}
-	}
+	if (!s->owner)
+		stream_attach(m, s);
+	if (s->owner)
+		call_saw_rtp(m, s->owner, st);
 	stream_account_loss(m, s);
 	return 0;
 }
 
+/* Out of the kernel; an unpaired stream gives its endpoint its place back. */
+static void stream_delete(struct media *m, const struct stream_rec *s)
+{
+	dp_stream_del(m->dp, &s->key, s->st.flags);
+	if (!(s->st.flags & STREAM_F_UNPAIRED))
+		return;
+	if (s->st.flags & STREAM_F_CHARGED_SRC)
+		endpoints_unpaired_gone(&m->eps, &s->key.src, s->key.sport);
+	else
+		endpoints_unpaired_gone(&m->eps, &s->key.dst, s->key.dport);
+}
+
 static void stream_forget(struct media *m, struct stream_rec *s)
 {
-	dp_stream_del(m->dp, &s->key);
-	HASH_DEL(m->streams, s);
+	if (!s->closed) {
+		stream_delete(m, s);
+		HASH_DEL(m->streams, s);
+	}
 	free(s);
+}
+
+/* A last read, then out of the kernel and the table; it stays on its call's list for the record. */
+static void stream_close(struct media *m, struct stream_rec *s)
+{
+	if (!dp_stream_get(m->dp, &s->key, &s->st))
+		stream_account_loss(m, s);
+	stream_delete(m, s);
+	HASH_DEL(m->streams, s);
+	s->closed = true;
+	m->st.streams_closed++;
 }
 
 /* Streams no call claims (their call ended, or its SDP was never seen) go when they fall silent. */
@@ -411,6 +447,8 @@ static void streams_reap_orphans(struct media *m, uint64_t now)
 	HASH_ITER(hh, m->streams, s, tmp) {
 		if (!s->owner && s->st.last_ns + m->cfg.orphan_timeout_ns < now) {
 			m->st.streams_reaped++;
+			if (!(s->st.flags & STREAM_F_VALID))
+				m->st.streams_never_valid++;
 			stream_forget(m, s);
 		}
 	}
@@ -437,24 +475,28 @@ void media_expire(struct media *m, uint64_t now)
 	}
 }
 
-uint64_t media_last_rtp(const struct media_call *mc)
+struct media_call *media_take_active(struct media *m)
 {
-	const struct stream_rec *s;
-	uint64_t t = 0;
+	struct media_call *head = m->active, *mc;
 
-	for (s = mc->streams; s; s = s->owner_next)
-		if (s->st.last_ns > t)
-			t = s->st.last_ns;
-	return t;
+	for (mc = head; mc; mc = mc->active_next)
+		mc->active = false;
+	m->active = NULL;
+	return head;
 }
+
 
 void media_call_refresh(struct media *m, struct media_call *mc)
 {
 	struct stream_rec *s;
 
-	for (s = mc->streams; s; s = s->owner_next)
-		if (!dp_stream_get(m->dp, &s->key, &s->st))
+	for (s = mc->streams; s; s = s->owner_next) {
+		if (!s->closed && !dp_stream_get(m->dp, &s->key, &s->st)) {
 			stream_account_loss(m, s);
+			if (s->st.last_ns > mc->last_rtp)
+				mc->last_rtp = s->st.last_ns;
+		}
+	}
 }
 
 void media_call_release(struct media *m, struct media_call *mc)
@@ -467,6 +509,7 @@ void media_call_release(struct media *m, struct media_call *mc)
 		stream_forget(m, s);
 	}
 	mc->streams = NULL;
+	mc->nstreams = 0;
 	for (i = 0; i < mc->nep; i++)
 		ep_release(m, mc, &mc->ep[i].key);
 	mc->nep = 0;
@@ -487,7 +530,7 @@ static struct media_call *call_of_msg(const struct media *m, const struct msg *m
 		.src = msg->src, .dst = msg->dst, .sport = htons(msg->sport), .dport = htons(msg->dport),
 	};
 
-	return stream_find_call(m, &k);
+	return stream_find_call(m, &k, NULL);
 }
 
 const struct rtcp_view *media_rtcp_of(const struct media_call *mc, uint32_t ssrc)
@@ -598,18 +641,10 @@ void media_on_dtmf(struct media *m, const struct msg *msg)
 void media_free(struct media *m)
 {
 	struct stream_rec *s, *stmp;
-	struct ep_ref *r, *rtmp;
 
 	HASH_ITER(hh, m->streams, s, stmp) {
 		HASH_DEL(m->streams, s);
 		free(s);
 	}
-	HASH_ITER(hh, m->eps, r, rtmp) {
-		HASH_DEL(m->eps, r);
-		free(r->calls);
-		free(r);
-	}
-	m->nr_eps = 0;
-	free(m->port_refs);
-	m->port_refs = NULL;
+	endpoints_free(&m->eps);
 }

@@ -14,9 +14,10 @@
 
 #include <stdbool.h>
 #include <stdint.h>
-#include <uthash.h>
+#include "hashing.h"
 
 #include "dataplane.h"
+#include "endpoints.h"
 #include "msg.h"
 #include "sdp.h"
 #include "sipxdp.h"
@@ -77,6 +78,7 @@ struct stream_rec {
 	struct stream_rec *owner_next;		/* the owner's list */
 	int64_t lost_counted;			/* already added to rtp_lost_total */
 	bool counted_unattached;
+	bool closed;				/* read for the last time, out of the kernel and the table */
 	UT_hash_handle hh;
 };
 
@@ -93,9 +95,20 @@ struct media_call {
 	struct dtmf_event dtmf[MEDIA_MAX_DTMF];
 	uint32_t dtmf_dropped;			/* digits beyond MEDIA_MAX_DTMF */
 	uint32_t dropped_ssrc, dropped_ts;	/* the newest of them, to tell its repeats */
+	uint64_t last_rtp;			/* newest RTP packet of its streams, as read */
+	bool committed;				/* the far side answered or rang: see endpoints.h */
+	bool ended;				/* the dialog is over; waiting out its grace period */
+	unsigned int nstreams;			/* on the streams list */
+	unsigned int streams_refused;		/* beyond max_streams_per_call: not attached */
+	struct sipxdp_addr source;		/* who sent the offer: its budget in endpoints.c */
+	bool active;				/* on media.active: RTP moved at the last read */
+	struct media_call *active_next;
 };
 
 struct media_cfg {
+	struct endpoints_cfg endpoints;
+	unsigned int offer_per_call;	/* endpoints of one unanswered call in the kernel; 0: no bound */
+	unsigned int max_streams_per_call;	/* streams attached to one call; 0: no bound */
 	uint64_t grace_ns;		/* keep replaced endpoints this long */
 	uint64_t orphan_timeout_ns;	/* an unclaimed stream silent this long is removed */
 	int64_t unix_offset_ns;		/* event clock + offset = Unix time (RTCP round trips) */
@@ -105,10 +118,12 @@ struct media_cfg {
 #define MEDIA_LEARN_RING 1024
 
 struct media_stats {
-	uint64_t ep_insert_fail;
 	uint64_t rtp_lost_total;
 	uint64_t streams_unattached;			/* seen with no call to attach to */
 	uint64_t streams_reaped;			/* of those, removed once silent */
+	uint64_t streams_never_valid;			/* of the reaped, never passed probation */
+	uint64_t streams_refused;			/* beyond a call's max_streams_per_call */
+	uint64_t streams_closed;			/* of an ended call, closed for a new call on its endpoint */
 	uint64_t rtcp_packets;				/* RTCP compounds read */
 	uint64_t rtcp_errors;				/* ... unreadable */
 	uint64_t rtcp_unattached;			/* ... on no followed call */
@@ -120,15 +135,12 @@ struct media_stats {
 	uint64_t learn_ring[MEDIA_LEARN_RING];		/* newest samples, for quantiles */
 };
 
-struct ep_ref;
-
 struct media {
 	struct dp *dp;
 	struct media_cfg cfg;
-	struct ep_ref *eps;
-	uint32_t *port_refs;			/* endpoints per port, 65536 entries */
+	struct endpoints eps;
 	struct stream_rec *streams;
-	unsigned int nr_eps;
+	struct media_call *active;		/* calls whose RTP moved at the last read */
 	struct media_stats st;
 };
 
@@ -153,10 +165,30 @@ void media_on_dtmf(struct media *m, const struct msg *msg);
 void media_read(struct media *m);
 /* Remove unclaimed streams that fell silent and held RTP nobody claimed. */
 void media_expire(struct media *m, uint64_t now);
+/* The far side of mc answered or rang: its endpoints are no longer mere offers. */
+void media_call_commit(struct media *m, struct media_call *mc);
+/*
+ * The dialog of mc ended (or, after a retried challenge, goes on): while it
+ * waits out its grace period, a new call that names one of its endpoints
+ * closes its streams there first, so the new call's packets start streams
+ * of its own.
+ */
+static inline void media_call_ended(struct media_call *mc, bool ended)
+{
+	mc->ended = ended;
+}
 /* Endpoints of mc that a newer SDP replaced and whose grace period is over go. */
 void media_release_stale(struct media *m, struct media_call *mc, uint64_t now);
 /* The newest RTP packet of the call's streams (0 if none), event clock. */
-uint64_t media_last_rtp(const struct media_call *mc);
+static inline uint64_t media_last_rtp(const struct media_call *mc)
+{
+	return mc->last_rtp;
+}
+/*
+ * The calls whose RTP moved at the last media_read(), through active_next;
+ * the list is handed over (and the next read starts a new one).
+ */
+struct media_call *media_take_active(struct media *m);
 /* The call is over: a last read of its streams (for its record). */
 void media_call_refresh(struct media *m, struct media_call *mc);
 /* ... and then: its streams and endpoints are let go, in the kernel too. */
@@ -165,9 +197,10 @@ void media_call_release(struct media *m, struct media_call *mc);
 /* The newest RTCP view of a source of the call, or NULL. */
 const struct rtcp_view *media_rtcp_of(const struct media_call *mc, uint32_t ssrc);
 
+/* Endpoints in the kernel's map. */
 static inline unsigned int media_nr_endpoints(const struct media *m)
 {
-	return m->nr_eps;
+	return m->eps.nr_in_kernel;
 }
 
 static inline unsigned int media_nr_streams(const struct media *m)

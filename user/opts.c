@@ -28,6 +28,7 @@ enum opt_type {
 	OT_PORTS,	/* repeatable ports: uint16_t[], count at count_off */
 	OT_UINT,	/* unsigned int, min..max */
 	OT_SECONDS,	/* double, at least min_s */
+	OT_FRACTION,	/* double, above 0, at most 1 */
 	OT_CHOICE,	/* int, one of choices */
 	OT_VERSION,	/* print the version, exit 0 */
 	OT_HELP,	/* print the usage, exit 0 */
@@ -101,6 +102,26 @@ static const struct optdef optdefs[] = {
 	  .off = F(max_calls), .min = 1, .max = 10000000 },
 	{ .name = "max-streams", .type = OT_UINT, .arg = "N", .help = "size of the kernel stream map",
 	  .def = "65536", .off = F(max_streams), .min = 16, .max = 16777216 },
+	{ .name = "max-streams-per-call", .type = OT_UINT, .arg = "N",
+	  .help = "RTP streams attached to one call; more are counted, not followed", .def = "32",
+	  .off = F(max_streams_per_call), .min = 1, .max = 4096 },
+	{ .name = "unpaired-streams", .type = OT_UINT, .arg = "N",
+	  .help = "streams from an address no SDP named, at one endpoint, per call naming it", .def = "4",
+	  .off = F(unpaired_streams), .min = 1, .max = 4096 },
+	{ .name = "unpaired-share", .type = OT_FRACTION, .arg = "FRACTION",
+	  .help = "share of the stream map such streams may take, in all", .def = "0.5",
+	  .off = F(unpaired_share) },
+	{ .name = "offer-share", .type = OT_FRACTION, .arg = "FRACTION",
+	  .help = "share of the endpoints map for calls not yet ringing or answered", .def = "0.25",
+	  .off = F(offer_share) },
+	{ .name = "offer-source-share", .type = OT_FRACTION, .arg = "FRACTION",
+	  .help = "share of that for the offers of one sender", .def = "0.5", .off = F(offer_source_share) },
+	{ .name = "offer-endpoints", .type = OT_UINT, .arg = "N",
+	  .help = "endpoints of one call not yet ringing or answered in the kernel", .def = "8",
+	  .off = F(offer_endpoints), .min = 1, .max = 64 },
+	{ .name = "pressure-setup-timeout", .type = OT_SECONDS, .arg = "SECONDS",
+	  .help = "with the offers' share or the call table nearly full, an unanswered call never rung "
+		  "for ends after this", .def = "32", .off = F(pressure_timeout), .min_s = 1 },
 	{ .name = "verbose", .short_name = 'v', .type = OT_COUNT,
 	  .help = "more log output (twice: libbpf too)", .off = F(verbose) },
 	{ .name = "version", .short_name = 'V', .type = OT_VERSION, .help = "print the version" },
@@ -222,6 +243,15 @@ static int opt_set(const struct optdef *d, struct opts *o, const char *v)
 		s = strtod(v, &end);
 		if (errno || end == v || *end || !(s >= d->min_s) || s > 86400 * 365) {
 			fprintf(stderr, "sipxdp: --%s: '%s' is not a number of seconds >= %g\n", d->name, v, d->min_s);
+			return -EINVAL;
+		}
+		*(double *)field = s;
+		return 0;
+	case OT_FRACTION:
+		errno = 0;
+		s = strtod(v, &end);
+		if (errno || end == v || *end || !(s > 0) || s > 1) {
+			fprintf(stderr, "sipxdp: --%s: '%s' is not a fraction above 0 and at most 1\n", d->name, v);
 			return -EINVAL;
 		}
 		*(double *)field = s;

@@ -34,6 +34,12 @@ struct opts {
 	double grace, setup_timeout, rtp_timeout, max_duration;	/* seconds */
 	unsigned int max_calls;
 	unsigned int max_streams;
+	double offer_share, offer_source_share;	/* of the endpoints map, of that */
+	unsigned int offer_endpoints;		/* per unanswered call */
+	unsigned int max_streams_per_call;
+	unsigned int unpaired_streams;		/* per endpoint, per call naming it */
+	double unpaired_share;			/* of the stream map */
+	double pressure_timeout;		/* seconds */
 	unsigned int verbose;
 };
 

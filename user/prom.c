@@ -145,8 +145,20 @@ static void write_calls(FILE *f, const struct snapshot *snap)
 	       d->invite_retries);
 	scalar(f, "sipxdp_media_endpoints", "gauge", "Media endpoints in the kernel map.",
 	       snap->media_endpoints);
+	scalar(f, "sipxdp_media_endpoints_offered", "gauge",
+	       "Of those, endpoints of calls whose far side has not rung or answered yet.",
+	       snap->endpoints_offered);
+	scalar(f, "sipxdp_media_endpoints_parked", "gauge",
+	       "Endpoints of unanswered calls kept out of the kernel by the offers' budget.",
+	       snap->endpoints_parked);
 	scalar(f, "sipxdp_media_endpoint_insert_failures_total", "counter",
-	       "Media endpoints the kernel map refused.", m->ep_insert_fail);
+	       "Media endpoints the kernel map refused.", snap->endpoints.insert_fail);
+	scalar(f, "sipxdp_media_endpoints_parked_total", "counter",
+	       "Times an endpoint of an unanswered call was kept out of the kernel (offers' budget full).",
+	       snap->endpoints.parked);
+	scalar(f, "sipxdp_media_endpoints_displaced_total", "counter",
+	       "Endpoints of unanswered calls taken out of a full map for an answered call's.",
+	       snap->endpoints.displaced);
 }
 
 static void write_health(FILE *f, const struct dp_health *dh)
@@ -279,6 +291,15 @@ static void write_streams(FILE *f, const struct snapshot *snap)
 	       "RTP streams on a media endpoint that no followed call claims.", snap->media.streams_unattached);
 	scalar(f, "sipxdp_rtp_streams_reaped_total", "counter",
 	       "Unattached RTP streams removed after falling silent.", snap->media.streams_reaped);
+	scalar(f, "sipxdp_rtp_streams_never_valid_total", "counter",
+	       "Of those, streams that never passed RFC 3550 probation (two packets in sequence).",
+	       snap->media.streams_never_valid);
+	scalar(f, "sipxdp_rtp_streams_refused_total", "counter",
+	       "Streams not attached to their call: it had --max-streams-per-call already.",
+	       snap->media.streams_refused);
+	scalar(f, "sipxdp_rtp_streams_closed_total", "counter",
+	       "Streams of an ended call closed because a new call named their endpoint.",
+	       snap->media.streams_closed);
 	for (i = 0; i < ARRAY_SIZE(fam); i++) {
 		family(f, fam[i].name, fam[i].type, fam[i].help);
 		for (j = 0; j < snap->nstreams; j++) {

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /* record.c - the JSON record of a call (record.h). */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <math.h>
+#include <string.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <jansson.h>
@@ -101,10 +103,19 @@ static json_t *call_json(const struct record_writer *w, const struct call *call,
 		if (!call->t_answer || s->st.first_ns < call->t_answer)
 			early = true;
 	}
-	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:o, s:o, s:o, s:o, s:o, s:o, s:s?, s:b, s:i, s:i, s:b, s:o, s:o}",
+	json_t *cut = json_array();
+
+	if (call->call_id_cut)
+		json_array_append_new(cut, json_string("call_id"));
+	if (call->from_cut)
+		json_array_append_new(cut, json_string("from"));
+	if (call->to_cut)
+		json_array_append_new(cut, json_string("to"));
+	return json_pack("{s:s, s:s, s:s, s:o, s:s, s:s, s:i, s:o, s:o, s:o, s:o, s:o, s:o, s:s?, s:b, s:i, s:i, s:b, s:o, s:i, s:o}",
 		"call_id", call->call_id,
 		"from", call->from,
 		"to", call->to,
+		"truncated", cut,
 		"state", call_state_label(call->result),
 		"result", call_result_name(call->result),
 		"final_status", call->final_status,
@@ -121,6 +132,7 @@ static json_t *call_json(const struct record_writer *w, const struct call *call,
 		"forked_answers", (int)call->forked_answers,
 		"early_media", early,
 		"dtmf", dtmf_json(w, mc),
+		"streams_refused", (int)mc->streams_refused,
 		"streams", streams);
 }
 
@@ -138,13 +150,18 @@ void record_write(struct record_writer *w, const struct call *call, uint64_t now
 		return;
 	}
 	line = json_dumps(o, JSON_COMPACT | JSON_ENSURE_ASCII | JSON_REAL_PRECISION(16));
-	if (line) {
-		fprintf(w->f, "%s\n", line);
-		fflush(w->f);
-		free(line);
+	if (line && fprintf(w->f, "%s\n", line) > 0) {
 		w->written++;
 	} else {
 		w->failed++;
+		pr_warn("call %s: cannot write its JSON record\n", call->call_id);
 	}
+	free(line);
 	json_decref(o);
+}
+
+void record_flush(struct record_writer *w)
+{
+	if (w->f && fflush(w->f))
+		pr_warn("write the call records: %s\n", strerror(errno));
 }

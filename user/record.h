@@ -19,7 +19,13 @@ struct record_writer {
 	uint64_t failed;		/* records that could not be built or written */
 };
 
-/* Write call's record, now being the event clock (the end of a call still open). */
+/*
+ * Write call's record, now being the event clock (the end of a call still
+ * open).  Buffered: a full table evicting thousands of calls a second must
+ * not wait on the disk once per call; record_flush() writes them out, once
+ * per output interval and at exit.
+ */
 void record_write(struct record_writer *w, const struct call *call, uint64_t now);
+void record_flush(struct record_writer *w);
 
 #endif /* SIPXDP_RECORD_H */

@@ -73,6 +73,9 @@ int snapshot_take(struct snapshot *snap, const struct dialogs *d, struct dp *dp,
 	reasm_figures(r, &snap->reasm);
 	snap->calls_active = dialog_nr_active(d);
 	snap->media_endpoints = media_nr_endpoints(m);
+	snap->endpoints = m->eps.st;
+	snap->endpoints_offered = m->eps.nr_offers;
+	snap->endpoints_parked = endpoints_parked(&m->eps);
 	snap->rtp_streams = media_nr_streams(m);
 	snap->ncalls = snap->nstreams = 0;
 	dialog_foreach(d, add_call, &w);

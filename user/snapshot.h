@@ -35,9 +35,12 @@ struct snapshot {
 	int health_err;				/* 0, or -errno: health is zero */
 	struct dialog_stats dialog;
 	struct media_stats media;
+	struct endpoints_stats endpoints;
 	struct reasm_figures reasm;
 	unsigned int calls_active;
-	unsigned int media_endpoints;
+	unsigned int media_endpoints;		/* in the kernel */
+	unsigned int endpoints_offered;		/* ... of calls not yet committed */
+	unsigned int endpoints_parked;		/* named by SDP, kept out of the kernel */
 	unsigned int rtp_streams;
 	size_t ncalls, nstreams;
 	struct call_view *calls;

@@ -25,8 +25,7 @@
 /* A table that cannot grow drops the new direction instead of exit()ing. */
 #define HASH_NONFATAL_OOM 1
 #define uthash_nonfatal_oom(obj) (hash_oom = true)
-#include <uthash.h>
-#include <utlist.h>
+#include "hashing.h"
 
 #define TCP_HDR_MIN	20
 #define TCP_FIN		0x01

@@ -111,9 +111,12 @@ size_t escape_printable(char *dst, size_t n, const char *src, size_t len)
 	for (i = 0; i < len && o + 1 < n; i++) {
 		unsigned char ch = src[i];
 
-		if (ch >= 0x20 && ch < 0x7f) {
+		if (ch >= 0x20 && ch < 0x7f && ch != '\\') {
 			dst[o++] = ch;
-		} else if (o + 4 < n) {
+		} else if (ch == '\\' && o + 2 < n) {
+			dst[o++] = '\\';
+			dst[o++] = '\\';
+		} else if (ch != '\\' && o + 4 < n) {
 			dst[o++] = '\\';
 			dst[o++] = 'x';
 			dst[o++] = hex[ch >> 4];

@@ -56,10 +56,13 @@ const char *mem_find(const char *p, size_t len, const char *needle, size_t nlen)
 
 /*
  * Copy untrusted bytes as printable ASCII for records and labels: bytes
- * 0x20-0x7e as they are, every other byte as "\xNN", so neither a JSON
- * encoder nor the Prometheus parser ever sees a byte it must refuse.
- * Stops before an escape that would not fit whole; returns the number of
- * input bytes copied (less than len when dst was too small).  dst is always
+ * 0x20-0x7e as they are but the backslash, which becomes "\\", every other
+ * byte "\xNN".  Neither a JSON encoder nor the Prometheus parser ever sees a
+ * byte it must refuse, and the mapping is injective: two inputs never print
+ * alike (a backslash in the output is always followed by '\\' or 'x'; any
+ * other character after one is free for markers, see dialog.c).  Stops
+ * before an escape that would not fit whole; returns the number of input
+ * bytes copied (less than len when dst was too small).  dst is always
  * NUL-terminated (n > 0).
  */
 size_t escape_printable(char *dst, size_t n, const char *src, size_t len);

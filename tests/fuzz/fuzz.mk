@@ -5,7 +5,8 @@
 #   make fuzz-smoke    the same for FUZZ_SMOKE_SECONDS (10) s each; CI runs this
 #   make fuzz-build    build only
 #
-# tests/fuzz/fuzz_X.c is linked with user/X.c, user/util.c and FUZZ_EXTRA_X.  Each target
+# tests/fuzz/fuzz_X.c is linked with user/X.c, user/util.c, user/hashing.c
+# (libsodium) and FUZZ_EXTRA_X.  Each target
 # keeps its corpus in $(BUILD)/fuzz/corpus-X (seeded by tests/fuzz/seed.sh,
 # and grown by every run), its log in $(BUILD)/fuzz/X.log and any crashing
 # input in $(BUILD)/fuzz/artifacts-X/.  All targets run even when one fails;
@@ -39,9 +40,9 @@ $(BUILD)/fuzz:
 # One explicit rule per target, so each sees its own FUZZ_EXTRA_X without
 # .SECONDEXPANSION leaking into the rest of the Makefile.
 define fuzz_rule
-$(BUILD)/fuzz/fuzz_$(1): tests/fuzz/fuzz_$(1).c user/$(1).c user/util.c $(FUZZ_EXTRA_$(1)) $(FUZZ_HDRS) | $(BUILD)/fuzz
+$(BUILD)/fuzz/fuzz_$(1): tests/fuzz/fuzz_$(1).c user/$(1).c user/util.c user/hashing.c $(FUZZ_EXTRA_$(1)) $(FUZZ_HDRS) | $(BUILD)/fuzz
 	$$(call msg,FUZZ-CC,$$@)
-	$$(Q)$$(CLANG) $$(FUZZ_CFLAGS) $$(filter %.c,$$^) -o $$@
+	$$(Q)$$(CLANG) $$(FUZZ_CFLAGS) $$(filter %.c,$$^) -lsodium -o $$@
 endef
 $(foreach t,$(FUZZ_NAMES),$(eval $(call fuzz_rule,$(t))))
 

@@ -48,10 +48,15 @@ struct ep_spec {
 	struct pt_clock clock[6];	/* code CLK_NONE ends the list */
 	uint8_t event_pt;		/* telephone-event PT, 0: none */
 	uint8_t flags;			/* ENDPOINT_F_* */
+	uint32_t unpaired_max;		/* > 0: counted in ep_unpaired, this many unpaired streams */
+	uint32_t unpaired_released;	/* ... and user space gave this many back */
 };
 
-#define EP4(addr, port, event_pt, flags, ...) { 4, addr, port, { __VA_ARGS__ }, event_pt, flags }
-#define EP6(addr, port, event_pt, flags, ...) { 6, addr, port, { __VA_ARGS__ }, event_pt, flags }
+#define EP4(addr, port, event_pt, flags, ...) { 4, addr, port, { __VA_ARGS__ }, event_pt, flags, 0, 0 }
+#define EP6(addr, port, event_pt, flags, ...) { 6, addr, port, { __VA_ARGS__ }, event_pt, flags, 0, 0 }
+/* An endpoint with its own budget of unpaired streams (user space's ep_unpaired entry). */
+#define EP4_BUDGET(addr, port, max, released, ...) \
+	{ 4, addr, port, { __VA_ARGS__ }, 0, 0, max, released }
 
 enum frame_kind {
 	FK_NONE,			/* ends the steps */
@@ -184,7 +189,7 @@ struct step {
 	struct frame_spec f;
 	uint64_t t;			/* capture time of the first frame, ns */
 	/* A burst: n frames (0 means 1), each so much after the one before. */
-	int n, dseq, dcut;
+	int n, dseq, dcut, dsport;
 	uint32_t dts, dssrc;
 	uint64_t dt;
 	uint64_t wobble;		/* every other frame, the first too, arrives so much late */
@@ -316,7 +321,9 @@ static void reset_maps(void)
 	map_clear(skel->maps.streams, sizeof(struct stream_key));
 	map_clear(skel->maps.pending, sizeof(struct endpoint_key));
 	map_clear(skel->maps.sip_frags, sizeof(struct frag_key));
+	map_clear(skel->maps.ep_unpaired, sizeof(struct endpoint_key));
 	memset(skel->bss->media_ports, 0, sizeof(skel->bss->media_ports));
+	skel->bss->unpaired_created = skel->bss->unpaired_released = 0;
 }
 
 static void addr_of(struct sipxdp_addr *a, int family, const char *ip)
@@ -338,13 +345,20 @@ static void learn(const struct ep_spec *eps, int max)
 	for (i = 0; i < max && eps[i].port; i++) {
 		const struct ep_spec *e = &eps[i];
 		struct endpoint_key k = { .port = htons(e->port), .proto = IPPROTO_UDP };
-		struct endpoint_info info = { .event_pt = e->event_pt, .flags = e->flags };
+		struct endpoint_info info = { .event_pt = e->event_pt, .flags = e->flags,
+					      .unpaired_max = e->unpaired_max,
+					      .unpaired_released = e->unpaired_released };
+		struct ep_count zero = {};
 
 		addr_of(&k.addr, e->family, e->addr);
 		for (j = 0; j < 6 && e->clock[j].code; j++)
 			info.clock_code[e->clock[j].pt & (SIPXDP_NR_PT - 1)] = e->clock[j].code;
 		if (bpf_map_update_elem(bpf_map__fd(skel->maps.endpoints), &k, &info, BPF_ANY))
 			CHECK(0, "add endpoint %s:%u: %s", e->addr, e->port, strerror(errno));
+		/* As kern.c: the count is made once, and a later update of the endpoint keeps it. */
+		if (e->unpaired_max && bpf_map_update_elem(bpf_map__fd(skel->maps.ep_unpaired), &k, &zero,
+							   BPF_NOEXIST) && errno != EEXIST)
+			CHECK(0, "add unpaired count %s:%u: %s", e->addr, e->port, strerror(errno));
 		skel->bss->media_ports[e->port >> 6] |= 1ULL << (e->port & 63);
 	}
 }
@@ -409,10 +423,12 @@ static void build_frame(const struct step *s, int k, struct frame *f, uint64_t *
 	uint16_t seq = fs->seq + k * s->dseq;
 	uint32_t ts = fs->ts + k * s->dts, ssrc = fs->ssrc + k * s->dssrc;
 	int marker = fs->marker && k == 0, i;
+	struct flow fl = fs->flow;
 
+	fl.sport += k * s->dsport;	/* a burst from ever other source ports */
 	switch (fs->kind) {
 	case FK_RTP:
-		frame_rtp(f, &fs->flow, fs->pt, marker, seq, ts, ssrc, fs->plen);
+		frame_rtp(f, &fl, fs->pt, marker, seq, ts, ssrc, fs->plen);
 		break;
 	case FK_EVENT:
 		frame_rtp_event(f, &fs->flow, fs->pt, marker, seq, ts, ssrc, fs->event, fs->end,
@@ -443,7 +459,7 @@ static const struct {
 	HF(packets), HF(sip), HF(rtp), HF(non_rtp_media), HF(malformed), HF(perf_fail),
 	HF(stream_insert_fail), HF(rtcp), HF(non_ip), HF(ip_fragments), HF(sip_fragments),
 	HF(frag_unclaimed), HF(sip_tcp), HF(tls), HF(tls_conns), HF(ip6_ext_unparsed),
-	HF(dtmf_events), HF(pending), HF(pending_claimed),
+	HF(dtmf_events), HF(pending), HF(pending_claimed), HF(stream_budget_refused),
 };
 
 static const char *health_name(size_t off)

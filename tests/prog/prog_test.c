@@ -390,6 +390,46 @@ static const struct fixture fixtures[] = {
 		  .x = { .events = 1, .ev = { .flags = SIPXDP_META_F_DTMF }, .d = { .rtp = 1, .dtmf_events = 1 },
 			 .st = { { .packets = EQ(4) } } } },
 	} },
+
+	/* Unpaired streams: one end only is a learned endpoint (a NAT'd sender, or junk at its port). */
+	{ "unpaired and paired streams are told apart, and whose budget an unpaired one takes", {
+		  EP_CALLEE, EP_CALLER(0, 0, { 0, CLK_8000 }) }, {
+		{ .f = { RTP(CALLER, 0, 1, 0, 0x4001) }, .t = SEC,
+		  .x = { .d = { .rtp = 1 }, .streams = EQ(1),
+			 .st = { { .flags = LACKS(STREAM_F_UNPAIRED | STREAM_F_CHARGED_SRC) } } } },
+		/* From a port no SDP named, to the callee: charged to the callee (the destination). */
+		{ .f = { RTP(FLOW4("10.0.0.1", "10.0.0.2", 40002, 6000, 0), 0, 1, 0, 0x4002) }, .t = SEC,
+		  .x = { .d = { .rtp = 1 }, .streams = EQ(2),
+			 .st = { { .flow = FLOW4("10.0.0.1", "10.0.0.2", 40002, 6000, 0), .ssrc = 0x4002,
+				   .flags = HAS(STREAM_F_UNPAIRED), .packets = EQ(1) },
+				 { .flow = FLOW4("10.0.0.1", "10.0.0.2", 40002, 6000, 0), .ssrc = 0x4002,
+				   .flags = LACKS(STREAM_F_CHARGED_SRC) } } } },
+		/* From the callee to an address no SDP named: charged to the callee (the source). */
+		{ .f = { RTP(FLOW4("10.0.0.2", "10.0.0.9", 6000, 41000, 0), 0, 1, 0, 0x4003) }, .t = SEC,
+		  .x = { .d = { .rtp = 1 }, .streams = EQ(3),
+			 .st = { { .flow = FLOW4("10.0.0.2", "10.0.0.9", 6000, 41000, 0), .ssrc = 0x4003,
+				   .flags = HAS(STREAM_F_UNPAIRED | STREAM_F_CHARGED_SRC) } } } },
+	} },
+	{ "an endpoint's budget of unpaired streams: refused past it, the packet passes, paired ones go on", {
+		  EP4_BUDGET("10.0.0.2", 6000, 2, 0, { 0, CLK_8000 }), EP_CALLER(0, 0, { 0, CLK_8000 }) }, {
+		{ .f = { RTP(FLOW4("10.9.9.9", "10.0.0.2", 30000, 6000, 0), 0, 1, 0, 0x5000) }, .t = SEC,
+		  .n = 2, .dsport = 2, .dssrc = 1, .x = { .d = { .rtp = 2 }, .streams = EQ(2) } },
+		{ .f = { RTP(FLOW4("10.9.9.9", "10.0.0.2", 30100, 6000, 0), 0, 1, 0, 0x5100) }, .t = SEC,
+		  .n = 3, .dsport = 2, .dssrc = 1,
+		  .x = { .d = { .stream_budget_refused = 3 }, .streams = EQ(2) } },
+		/* Both ends named: the call's own streams are not the junk's to refuse. */
+		{ .f = { RTP(CALLER, 0, 1, 0, 0x5200) }, .t = SEC, .x = { .d = { .rtp = 1 }, .streams = EQ(3) } },
+	} },
+	{ "places given back (user space deleted two streams): as many unpaired streams start again", {
+		  EP4_BUDGET("10.0.0.2", 6000, 2, 0, { 0, CLK_8000 }) }, {
+		{ .f = { RTP(FLOW4("10.9.9.9", "10.0.0.2", 30000, 6000, 0), 0, 1, 0, 0x5300) }, .t = SEC,
+		  .n = 3, .dsport = 2, .dssrc = 1, .x = { .d = { .rtp = 2, .stream_budget_refused = 1 },
+							   .streams = EQ(2) } },
+		{ .learn = { EP4_BUDGET("10.0.0.2", 6000, 2, 2, { 0, CLK_8000 }) },
+		  .f = { RTP(FLOW4("10.9.9.9", "10.0.0.2", 30100, 6000, 0), 0, 1, 0, 0x5400) }, .t = SEC,
+		  .n = 3, .dsport = 2, .dssrc = 1, .x = { .d = { .rtp = 2, .stream_budget_refused = 1 },
+							   .streams = EQ(4) } },
+	} },
 };
 
 struct racer {
@@ -559,6 +599,55 @@ static void loads_with_every_port(void)
 	}
 }
 
+/*
+ * Unpaired streams in all, at most unpaired_max (rodata): past it they are
+ * refused whatever their endpoint, streams whose both ends are learned are
+ * not; a place user space gives back (bss unpaired_released) is taken again.
+ */
+static void unpaired_budget_in_all(void)
+{
+	static const struct ep_spec eps[] = { EP_CALLEE, EP_CALLER(0, 0, { 0, CLK_8000 }) };
+	const struct flow junk = FLOW4("10.9.9.9", "10.0.0.2", 30000, 6000, 0);
+	struct sipxdp_bpf *small, *saved = skel;
+	struct sipxdp_health h;
+	struct flow fl = junk;
+	struct frame f;
+	int i;
+
+	small = sipxdp_bpf__open();
+	if (!small) {
+		CHECK(0, "open");
+		return;
+	}
+	small->rodata->clock_source = SIPXDP_CLOCK_META;
+	small->rodata->unpaired_max = 3;
+	if (sipxdp_bpf__load(small)) {
+		CHECK(0, "load");
+		sipxdp_bpf__destroy(small);
+		return;
+	}
+	skel = small;
+	learn(eps, 2);
+	for (i = 0; i < 5; i++, fl.sport++) {
+		frame_rtp(&f, &fl, 0, 0, 1, 0, 0x6000 + i, 160);
+		run_frame(&f, NULL, 1000);
+	}
+	frame_rtp(&f, &caller, 0, 0, 1, 0, 0x6100, 160);
+	run_frame(&f, NULL, 1000);
+	health(&h);
+	CHECK(nr_streams() == 4 && h.rtp == 4 && h.stream_budget_refused == 2 && skel->bss->unpaired_created == 3,
+	      "%d streams, %llu counted, %llu refused, %llu unpaired", nr_streams(), (unsigned long long)h.rtp,
+	      (unsigned long long)h.stream_budget_refused, (unsigned long long)skel->bss->unpaired_created);
+	skel->bss->unpaired_released = 1;
+	frame_rtp(&f, &fl, 0, 0, 1, 0, 0x6200, 160);
+	run_frame(&f, NULL, 1000);
+	health(&h);
+	CHECK(nr_streams() == 5 && h.stream_budget_refused == 2, "a place given back taken: %d streams, %llu refused",
+	      nr_streams(), (unsigned long long)h.stream_budget_refused);
+	skel = saved;
+	sipxdp_bpf__destroy(small);
+}
+
 /* Cases that are code, not rows: each starts from empty maps too. */
 static const struct {
 	const char *name;
@@ -568,6 +657,7 @@ static const struct {
 	{ "jumbo SIP frame", jumbo_sip_frame },
 	{ "stream map full", stream_map_full },
 	{ "loads with every port slot used", loads_with_every_port },
+	{ "unpaired streams in all", unpaired_budget_in_all },
 };
 
 static int setup(void)

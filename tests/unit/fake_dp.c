@@ -28,7 +28,7 @@ static int f_endpoint_set(struct dp *dp, const struct endpoint_key *key, const s
 	if (!e) {
 		if (f->max_endpoints && HASH_COUNT(f->eps) >= f->max_endpoints)
 			return -E2BIG;
-		e = calloc(1, sizeof(*e));
+		e = calloc(1, sizeof(*e));	/* its unpaired count starts at 0, as ep_unpaired's */
 		if (!e)
 			return -ENOMEM;
 		e->key = *key;
@@ -85,7 +85,7 @@ static int f_stream_get(struct dp *dp, const struct stream_key *key, struct stre
 	return 0;
 }
 
-static int f_stream_del(struct dp *dp, const struct stream_key *key)
+static int f_stream_del(struct dp *dp, const struct stream_key *key, uint32_t flags)
 {
 	struct fake_dp *f = fake_of(dp);
 	struct fake_stream *s;
@@ -94,6 +94,8 @@ static int f_stream_del(struct dp *dp, const struct stream_key *key)
 	if (s) {
 		HASH_DEL(f->streams, s);
 		free(s);
+		if (flags & STREAM_F_UNPAIRED)
+			f->unpaired_released++;
 	}
 	log_op(f, (struct fake_log){ .op = FAKE_STREAM_DEL, .stream = *key });
 	return 0;
@@ -216,6 +218,8 @@ bool fake_dp_rtp(struct fake_dp *f, const char *src, uint16_t sport, const char 
 	const struct fake_ep *ep, *other;
 	struct stream_key k = {};
 	struct fake_stream *s;
+	bool charged_src = false;
+	uint32_t flags = 0;
 
 	f->health.packets++;
 	if (!fake_dp_port_on(f, dport) && !fake_dp_port_on(f, sport))
@@ -238,6 +242,7 @@ bool fake_dp_rtp(struct fake_dp *f, const char *src, uint16_t sport, const char 
 		other = NULL;
 		if (!ep)
 			return false;
+		charged_src = true;
 	}
 	if (ep->info.flags & ENDPOINT_F_RTCP) {
 		f->health.non_rtp_media++;
@@ -245,6 +250,20 @@ bool fake_dp_rtp(struct fake_dp *f, const char *src, uint16_t sport, const char 
 	}
 	if (other && (other->info.flags & ENDPOINT_F_RTCP))
 		other = NULL;
+	/* As unpaired_admit(): one learned end only, within its endpoint's and all unpaired budget. */
+	if (!other) {
+		struct fake_ep *charged = (struct fake_ep *)ep;
+
+		if ((f->unpaired_max && f->unpaired_created - f->unpaired_released >= f->unpaired_max) ||
+		    (charged->unpaired_created >= charged->info.unpaired_released &&
+		     charged->unpaired_created - charged->info.unpaired_released >= charged->info.unpaired_max)) {
+			f->health.stream_budget_refused++;
+			return false;
+		}
+		f->unpaired_created++;
+		charged->unpaired_created++;
+		flags = STREAM_F_UNPAIRED | (charged_src ? STREAM_F_CHARGED_SRC : 0);
+	}
 	if (f->max_streams && HASH_COUNT(f->streams) >= f->max_streams) {
 		f->health.stream_insert_fail++;
 		return false;
@@ -256,6 +275,7 @@ bool fake_dp_rtp(struct fake_dp *f, const char *src, uint16_t sport, const char 
 	take_clocks(&s->st, &ep->info, other ? &other->info : NULL);
 	rtp_stream_init(&s->st, &smp);
 	s->st.event_pt = ep->info.event_pt ? ep->info.event_pt : other ? other->info.event_pt : 0;
+	s->st.flags |= flags;
 	HASH_ADD(hh, f->streams, key, sizeof(s->key), s);
 	f->health.rtp++;
 	return true;

@@ -11,7 +11,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
-#include <uthash.h>
+#include "hashing.h"
 
 #include "dataplane.h"
 
@@ -27,6 +27,7 @@ struct fake_log {
 struct fake_ep {
 	struct endpoint_key key;
 	struct endpoint_info info;
+	uint64_t unpaired_created;	/* the kernel's ep_unpaired count */
 	UT_hash_handle hh;
 };
 
@@ -47,6 +48,8 @@ struct fake_dp {
 	unsigned int max_endpoints;	/* 0: unbounded; else endpoint_set beyond it is -E2BIG */
 	unsigned int max_streams;	/* 0: unbounded; else new streams beyond it are refused */
 	int pending_expire_ret;		/* what pending_expire returns */
+	uint64_t unpaired_max;		/* as the program's rodata; 0: no bound */
+	uint64_t unpaired_created, unpaired_released;
 	unsigned int nlog;
 	struct fake_log log[FAKE_LOG_MAX];
 };

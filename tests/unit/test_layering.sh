@@ -12,15 +12,16 @@ cd "$(dirname "$0")/../.."
 
 declare -A layer=(
 	[sipxdp]=0 [rtp_stats]=0
-	[util]=1 [log]=1
+	[util]=1 [log]=1 [hashing]=1
 	[sip]=2 [sdp]=2 [rtcp]=2 [emodel]=2 [ipfrag]=2
 	[sipbody]=3 [codec]=3 [tcpsip]=3
-	[msg]=4 [dataplane]=4 [capture]=4
-	[reasm]=5 [media]=5 [kern]=5 [sipxdp.skel]=4
-	[dialog]=6 [quality]=6
-	[record]=7 [snapshot]=7
-	[prom]=8 [show]=8 [opts]=8
-	[main]=9
+	[msg]=4 [dataplane]=4 [capture]=4 [sipxdp.skel]=4
+	[reasm]=5 [endpoints]=5 [kern]=5
+	[media]=6
+	[dialog]=7 [quality]=7
+	[record]=8 [snapshot]=8
+	[prom]=9 [show]=9 [opts]=9
+	[main]=10
 )
 # Library headers and the modules allowed to include them.
 declare -A only_in=(

@@ -350,12 +350,12 @@ static void test_endpoint_insert_failure(void **state)
 
 	f->fake.max_endpoints = 1;
 	apply(f, &f->mc[0], SIDE_CALLER, AT(0), "10.0.0.1", 40000, "0", PCMU);
-	assert_int_equal(f->m.st.ep_insert_fail, 1);
+	assert_int_equal(f->m.eps.st.insert_fail, 1);
 	assert_int_equal(fake_dp_nr_endpoints(&f->fake), 1);
 	assert_non_null(fake_dp_endpoint(&f->fake, "10.0.0.1", 40000));
 	assert_null(fake_dp_endpoint(&f->fake, "10.0.0.1", 40001));
 	apply(f, &f->mc[0], SIDE_CALLEE, AT(0), "10.0.0.2", 6000, "0", PCMU);
-	assert_int_equal(f->m.st.ep_insert_fail, 3);
+	assert_int_equal(f->m.eps.st.insert_fail, 3);
 	/* Released all the same, without complaint about the ones never inserted. */
 	media_call_release(&f->m, &f->mc[0]);
 	assert_int_equal(fake_dp_nr_endpoints(&f->fake), 0);
@@ -847,6 +847,8 @@ static void test_dtmf_event_pt_from_offer(void **state)
 	assert_int_equal(fs->st.event_pt, 101);
 	assert_int_equal(fs->st.clock_code_pt[0], CLK_8000);
 	assert_int_equal(fs->st.clock_code_pt[101], CLK_NONE);
+	/* A second packet in sequence: RFC 3550 probation passed, the stream can be the call's. */
+	assert_true(fake_dp_rtp(&f->fake, "10.0.0.1", 40000, "10.0.0.2", 6000, 0xd7, 2, 8160, 101, AT(2020)));
 	dialog_tick(&f->d, AT(2100));
 	call = call_get(f, d.call_id);
 	assert_non_null(call->media.streams);
