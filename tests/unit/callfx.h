@@ -92,6 +92,7 @@ static inline void callfx_defaults(struct media_cfg *mcfg, struct dialog_cfg *dc
 	*dcfg = (struct dialog_cfg){
 		.grace_ns = GRACE, .setup_timeout_ns = SETUP_TO, .rtp_timeout_ns = RTP_TO,
 		.max_duration_ns = MAX_DUR, .max_calls = 100, .on_done = on_done,
+		.pressure_timeout_ns = 32 * SEC,
 	};
 }
 
