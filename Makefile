@@ -15,7 +15,7 @@ MULTIARCH := $(shell $(CC) -print-multiarch 2>/dev/null)
 # what the project needs is in SIPXDP_CFLAGS and always applies.
 CFLAGS   ?= -O2 -g
 SIPXDP_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -Iinclude -Iuser -I$(BUILD)
-LDLIBS   := -lbpf -lelf -lz -lpcap -ljansson -lsodium -lm
+LDLIBS   := -lbpf -lelf -lz -lpcap -ljansson -lsodium -lmnl -lm
 BPF_CFLAGS := -g -O2 -target bpf -Wall -Werror -D__TARGET_ARCH_$(ARCH) \
 	-Iinclude -Ibpf -I/usr/include/$(MULTIARCH)
 

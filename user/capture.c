@@ -6,7 +6,10 @@
  * an Ethernet header in front, since the program parses from L2.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 #include <pcap/pcap.h>
 
 #include "capture.h"
@@ -67,53 +70,112 @@ static uint32_t to_ether(int dlt, const uint8_t *p, uint32_t len, uint8_t *out)
 	return len + ETH_HLEN;
 }
 
+/* Link types we read, as in to_ether(). */
+static int linktype_supported(int dlt)
+{
+	switch (dlt) {
+	case DLT_EN10MB: case DLT_LINUX_SLL: case DLT_LINUX_SLL2:
+	case DLT_NULL: case DLT_LOOP: case DLT_RAW: case 228: case 229:
+		return 1;
+	}
+	return 0;
+}
+
+/*
+ * Open without blocking: a FIFO nobody writes to would hold open() (and
+ * SIGTERM with it) forever.  The reads that follow may block, but a signal
+ * ends them (no SA_RESTART in main.c).
+ */
+static pcap_t *open_capture(const char *path, char *errbuf)
+{
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC), flags;
+	pcap_t *pc;
+	FILE *f;
+
+	if (fd < 0) {
+		snprintf(errbuf, PCAP_ERRBUF_SIZE, "%s", strerror(errno));
+		return NULL;
+	}
+	flags = fcntl(fd, F_GETFL);
+	if (flags < 0 || fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) || !(f = fdopen(fd, "rb"))) {
+		snprintf(errbuf, PCAP_ERRBUF_SIZE, "%s", strerror(errno));
+		close(fd);
+		return NULL;
+	}
+	pc = pcap_fopen_offline_with_tstamp_precision(f, PCAP_TSTAMP_PRECISION_NANO, errbuf);
+	if (!pc)
+		fclose(f);
+	return pc;
+}
+
+static void replay_frame(const struct pcap_pkthdr *h, const u_char *data, int dlt, uint8_t *frame,
+			 capture_run_cb run, void *ctx, const char *path, struct capture_stats *st)
+{
+	uint64_t ts = (uint64_t)h->ts.tv_sec * 1000000000ULL + (uint64_t)h->ts.tv_usec;
+	uint32_t len = to_ether(dlt, data, h->caplen, frame);
+	int err;
+
+	if (!len) {
+		if (h->caplen + (dlt == DLT_EN10MB ? 0 : ETH_HLEN) > FRAME_MAX)
+			st->skipped_size++;
+		else
+			st->skipped_short++;
+		return;
+	}
+	if (dlt == DLT_EN10MB && len < ETH_HLEN) {
+		st->skipped_short++;
+		return;
+	}
+	st->replayed++;
+	err = run(ctx, frame, len, ts);
+	if (err && !st->run_errors++)
+		pr_warn("replay frame %llu of %s: %s\n", (unsigned long long)st->frames, path, strerror(-err));
+}
+
 int capture_replay(const char *path, capture_run_cb run, capture_tick_cb tick, void *ctx,
-		   struct capture_stats *st)
+		   const volatile sig_atomic_t *stop, struct capture_stats *st)
 {
 	char errbuf[PCAP_ERRBUF_SIZE];
+	static uint8_t frame[FRAME_MAX];
 	struct pcap_pkthdr *h;
 	const u_char *data;
-	uint8_t frame[FRAME_MAX];
 	pcap_t *pc;
 	int dlt, rc, err = 0;
 
 	memset(st, 0, sizeof(*st));
-	pc = pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_NANO, errbuf);
+	pc = open_capture(path, errbuf);
 	if (!pc) {
-		pr_warn("read %s: %s\n", path, errbuf);
+		if (*stop) {
+			st->interrupted = 1;
+			return 0;
+		}
+		pr_err("read %s: %s\n", path, errbuf);
 		return -EINVAL;
 	}
 	dlt = pcap_datalink(pc);
-	while ((rc = pcap_next_ex(pc, &h, &data)) == 1) {
-		uint64_t ts = (uint64_t)h->ts.tv_sec * 1000000000ULL + (uint64_t)h->ts.tv_usec;
-		uint32_t len;
-
+	st->linktype = dlt;
+	st->linktype_name = pcap_datalink_val_to_name(dlt);
+	if (!linktype_supported(dlt)) {
+		pr_err("read %s: link type %s (%d) is not read here (Ethernet, Linux cooked v1 and v2, "
+		       "loopback and raw IP are)\n", path, st->linktype_name ?: "?", dlt);
+		pcap_close(pc);
+		return -EPROTONOSUPPORT;
+	}
+	while (!*stop && (rc = pcap_next_ex(pc, &h, &data)) == 1) {
 		st->frames++;
-		len = to_ether(dlt, data, h->caplen, frame);
-		if (!len) {
-			if (h->caplen + (dlt == DLT_EN10MB ? 0 : ETH_HLEN) > FRAME_MAX)
-				st->skipped_size++;
-			else
-				st->skipped_linktype++;
-		} else {
-			err = run(ctx, frame, len, ts);
-			if (err) {
-				if (!st->run_errors++)
-					pr_warn("replay frame %llu of %s: %s\n",
-						(unsigned long long)st->frames, path, strerror(-err));
-				err = 0;
-			}
-		}
-		if (tick && tick(ctx, ts))
+		replay_frame(h, data, dlt, frame, run, ctx, path, st);
+		if (tick && tick(ctx, (uint64_t)h->ts.tv_sec * 1000000000ULL + (uint64_t)h->ts.tv_usec))
 			break;
 	}
-	if (rc == -1) {
+	if (*stop) {
+		st->interrupted = 1;
+	} else if (rc == -1) {
 		pr_warn("read %s: %s\n", path, pcap_geterr(pc));
 		err = -EIO;
 	}
-	if (st->skipped_linktype)
-		pr_warn("%s: %llu frames of link type %s skipped\n", path,
-			(unsigned long long)st->skipped_linktype, pcap_datalink_val_to_name(dlt) ?: "?");
+	if (st->skipped_short)
+		pr_warn("%s: %llu frames shorter than their link header (or empty) skipped\n", path,
+			(unsigned long long)st->skipped_short);
 	if (st->skipped_size)
 		pr_warn("%s: %llu frames larger than %d bytes skipped\n", path,
 			(unsigned long long)st->skipped_size, FRAME_MAX);

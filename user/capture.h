@@ -2,13 +2,18 @@
 #ifndef SIPXDP_CAPTURE_H
 #define SIPXDP_CAPTURE_H
 
+#include <signal.h>
 #include <stdint.h>
 
 struct capture_stats {
 	uint64_t frames;
-	uint64_t skipped_linktype;	/* frames of a link type we cannot replay */
+	uint64_t replayed;		/* run through the classifier */
+	uint64_t skipped_short;		/* frames shorter than their link header (empty ones too) */
 	uint64_t skipped_size;		/* frames too large for BPF_PROG_TEST_RUN */
 	uint64_t run_errors;
+	int linktype;			/* the capture's DLT_* */
+	const char *linktype_name;
+	int interrupted;		/* a signal ended the reading */
 };
 
 /* Called after every frame with its capture time (Unix ns). Non-zero stops. */
@@ -17,8 +22,14 @@ typedef int (*capture_tick_cb)(void *ctx, uint64_t ts_ns);
 /* Runs one Ethernet frame through the classifier. 0 or -errno. */
 typedef int (*capture_run_cb)(void *ctx, const uint8_t *frame, uint32_t len, uint64_t ts_ns);
 
-/* Replay a pcap or pcapng file, frame by frame, through run. 0 or -errno. */
+/*
+ * Replay a pcap or pcapng file, frame by frame, through run.  0 or -errno;
+ * -EPROTONOSUPPORT when the capture's link type is not one we read (one
+ * line logged).  A FIFO or a slow device is read without blocking the
+ * signals: when *stop becomes set (the handler must not restart system
+ * calls: SA_RESTART off), the reading ends and st->interrupted says so.
+ */
 int capture_replay(const char *path, capture_run_cb run, capture_tick_cb tick, void *ctx,
-		   struct capture_stats *st);
+		   const volatile sig_atomic_t *stop, struct capture_stats *st);
 
 #endif

@@ -22,7 +22,7 @@ struct dp;
 /* What the data plane says about itself: kernel counters and event losses. */
 struct dp_health {
 	struct sipxdp_health kernel;	/* summed over CPUs */
-	uint64_t events_lost;		/* events the kernel-to-user channel dropped */
+	uint64_t events_lost;		/* events the kernel could not hand up (the channel was full) */
 	uint64_t events_bad;		/* events too short or inconsistent to read */
 };
 

@@ -22,6 +22,7 @@ static const char *const result_names[RESULT_NR] = {
 	[RESULT_ACTIVE] = "active", [RESULT_COMPLETED] = "completed", [RESULT_BUSY] = "busy",
 	[RESULT_FAILED] = "failed", [RESULT_CANCELLED] = "cancelled",
 	[RESULT_TIMED_OUT] = "timed_out", [RESULT_EVICTED] = "evicted",
+	[RESULT_INTERFACE_LOST] = "interface_lost",
 };
 
 const char *call_result_name(enum call_result r)
@@ -382,6 +383,36 @@ static void count_message(struct dialogs *d, const struct sip_msg *m)
 	}
 }
 
+static uint16_t iface_bit(const struct dialogs *d, uint32_t ifindex)
+{
+	int i;
+
+	for (i = 0; ifindex && i < DIALOG_MAX_IFACES; i++)
+		if (d->ifindex[i] == ifindex)
+			return 1U << i;
+	return 0;
+}
+
+void dialog_set_iface(struct dialogs *d, int slot, uint32_t ifindex)
+{
+	if (slot >= 0 && slot < DIALOG_MAX_IFACES)
+		d->ifindex[slot] = ifindex;
+}
+
+void dialog_iface_lost(struct dialogs *d, int slot)
+{
+	struct call *call, *tmp;
+	uint16_t bit = 1U << slot;
+
+	DL_FOREACH_SAFE(d->live, call, tmp) {
+		if (!(call->ifaces & bit))
+			continue;
+		call->ifaces &= ~bit;
+		if (!call->ifaces)
+			call_end(d, call, RESULT_INTERFACE_LOST, d->now);
+	}
+}
+
 static void dialog_on_sip(struct dialogs *d, const struct msg *msg)
 {
 	struct sip_msg m;
@@ -414,6 +445,7 @@ static void dialog_on_sip(struct dialogs *d, const struct msg *msg)
 			return;
 	}
 	call->t_last_sip = msg->ts_ns;
+	call->ifaces |= iface_bit(d, msg->ifindex);
 	call_touch(d, call);
 	if (m.is_request)
 		call_on_request(d, call, &m, msg->ts_ns);

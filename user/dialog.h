@@ -39,6 +39,7 @@ enum call_result {
 	RESULT_CANCELLED,	/* CANCEL, 487 */
 	RESULT_TIMED_OUT,	/* no final answer, silence, or over the maximum duration */
 	RESULT_EVICTED,		/* dropped to make room in a full call table */
+	RESULT_INTERFACE_LOST,	/* every interface it was seen on went away or down */
 	RESULT_NR,
 };
 
@@ -80,6 +81,7 @@ struct call {
 	uint64_t t_invite, t_ringing, t_answer, t_end;	/* event clock, ns; 0 = not yet */
 	uint64_t t_last_sip;
 	uint64_t finalize_at;			/* event clock; 0 = not scheduled */
+	uint16_t ifaces;			/* dialogs.ifindex slots its SIP was seen on */
 	struct media_call media;
 	struct call *prev, *next;		/* dialogs.live or dialogs.ended */
 	UT_hash_handle hh;
@@ -112,6 +114,8 @@ struct dialog_cfg {
 	void *ctx;
 };
 
+#define DIALOG_MAX_IFACES 16
+
 struct dialogs {
 	struct media *media;
 	struct dialog_cfg cfg;
@@ -123,6 +127,7 @@ struct dialogs {
 	 * message, or RTP seen at the last read, moves a call to the end).
 	 */
 	struct call *live, *ended;
+	uint32_t ifindex[DIALOG_MAX_IFACES];	/* the watched interfaces, by slot (0: none) */
 	unsigned int nr_calls;
 	uint64_t now;				/* newest event-clock time seen */
 	struct dialog_stats st;
@@ -136,6 +141,14 @@ void dialog_tick(struct dialogs *d, uint64_t now);
 /* At exit: a last read, and on_done for every call, open ones as RESULT_ACTIVE. */
 void dialog_finish(struct dialogs *d);
 void dialog_free(struct dialogs *d);
+
+/* Watched interface slot (0..DIALOG_MAX_IFACES-1) is ifindex now (0: none). */
+void dialog_set_iface(struct dialogs *d, int slot, uint32_t ifindex);
+/*
+ * The interface of slot went away or down: the calls seen on no other
+ * watched interface end (RESULT_INTERFACE_LOST), not left looking alive.
+ */
+void dialog_iface_lost(struct dialogs *d, int slot);
 
 unsigned int dialog_nr_active(const struct dialogs *d);
 /* Every call in the table, in no particular order. */

@@ -65,6 +65,33 @@ static void on_lost(void *ctx, int cpu, __u64 cnt)
 	pr_warn("perf buffer on CPU %d lost %llu SIP events\n", cpu, (unsigned long long)cnt);
 }
 
+/* The kernel's own account of a map's memory (fdinfo memlock), in KiB; -1 if unknown. */
+static long map_kib(const struct bpf_map *map)
+{
+	char path[64], line[128];
+	long v = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", bpf_map__fd(map));
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "memlock: %ld", &v) == 1)
+			break;
+	fclose(f);
+	return v < 0 ? -1 : v / 1024;
+}
+
+static void log_map_memory(struct sipxdp_bpf *skel)
+{
+	pr_info("kernel memory: streams %ld KiB (%u entries), endpoints %ld KiB (%u), "
+		"their unpaired counts %ld KiB, held RTP %ld KiB, SIP fragments %ld KiB\n",
+		map_kib(skel->maps.streams), bpf_map__max_entries(skel->maps.streams),
+		map_kib(skel->maps.endpoints), bpf_map__max_entries(skel->maps.endpoints),
+		map_kib(skel->maps.ep_unpaired), map_kib(skel->maps.pending), map_kib(skel->maps.sip_frags));
+}
+
 int kern_open(struct kern *k, const struct kern_opts *o, kern_event_cb cb, void *ctx)
 {
 	struct sipxdp_bpf *skel;
@@ -112,6 +139,7 @@ int kern_open(struct kern *k, const struct kern_opts *o, kern_event_cb cb, void 
 		goto fail;
 	}
 
+	log_map_memory(skel);
 	k->pb = perf_buffer__new(bpf_map__fd(skel->maps.sip_events), PERF_PAGES,
 				 on_sample, on_lost, k, NULL);
 	if (!k->pb) {
@@ -153,6 +181,7 @@ int kern_attach(struct kern *k, const char *ifname, int mode)
 	}
 	k->link_fd[k->nr_links] = fd;	/* closing it detaches, also when we are killed */
 	snprintf(k->ifname[k->nr_links], sizeof(k->ifname[0]), "%s", ifname);
+	snprintf(k->link_of[k->nr_links], sizeof(k->link_of[0]), "%s", ifname);
 	k->nr_links++;
 	pr_info("attached to %s (ifindex %d, %s mode)\n", ifname, ifindex, mode ? "skb" : "native");
 	return 0;
@@ -192,16 +221,42 @@ int kern_attach_egress(struct kern *k, const char *ifname)
 	}
 	k->link_fd[k->nr_links] = fd;
 	snprintf(k->ifname[k->nr_links], sizeof(k->ifname[0]), "%s (egress)", ifname);
+	snprintf(k->link_of[k->nr_links], sizeof(k->link_of[0]), "%s", ifname);
 	k->nr_links++;
 	pr_info("attached to %s egress (tcx)\n", ifname);
 	return 0;
 }
 
-int kern_poll(struct kern *k, int timeout_ms)
+int kern_event_fd(struct kern *k)
 {
-	int err = perf_buffer__poll(k->pb, timeout_ms);
+	return perf_buffer__epoll_fd(k->pb);
+}
+
+int kern_consume(struct kern *k)
+{
+	int err = perf_buffer__consume(k->pb);
 
 	return err == -EINTR ? 0 : err < 0 ? err : 0;
+}
+
+void kern_detach(struct kern *k, const char *ifname)
+{
+	int i, j;
+
+	for (i = 0, j = 0; i < k->nr_links; i++) {
+		if (!strcmp(k->link_of[i], ifname)) {
+			close(k->link_fd[i]);
+			pr_info("detached from %s\n", k->ifname[i]);
+			continue;
+		}
+		if (i != j) {
+			k->link_fd[j] = k->link_fd[i];
+			memcpy(k->ifname[j], k->ifname[i], sizeof(k->ifname[0]));
+			memcpy(k->link_of[j], k->link_of[i], sizeof(k->link_of[0]));
+		}
+		j++;
+	}
+	k->nr_links = j;
 }
 
 int kern_run_frame(struct kern *k, const uint8_t *frame, uint32_t len, uint64_t ts_ns)
@@ -248,7 +303,6 @@ static int kern_health(struct dp *dp, struct dp_health *out)
 	int i, j;
 
 	memset(out, 0, sizeof(*out));
-	out->events_lost = k->perf_lost;
 	out->events_bad = k->events_bad;
 	if (bpf_map_lookup_elem(bpf_map__fd(k->skel->maps.health), &zero, per))
 		return -errno;
@@ -258,6 +312,12 @@ static int kern_health(struct dp *dp, struct dp_health *out)
 		for (j = 0; j < (int)(sizeof(out->kernel) / sizeof(__u64)); j++)
 			dst[j] += src[j];
 	}
+	/*
+	 * What was lost is what the kernel could not hand up: it counts every
+	 * refusal.  The perf buffer's own lost records come late or not at all
+	 * (they are written when there is room again), and undercount.
+	 */
+	out->events_lost = out->kernel.perf_fail;
 	return 0;
 }
 

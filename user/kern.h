@@ -40,7 +40,8 @@ struct kern {
 	struct sipxdp_bpf *skel;
 	struct perf_buffer *pb;
 	int link_fd[KERN_MAX_LINKS];
-	char ifname[KERN_MAX_LINKS][48];
+	char ifname[KERN_MAX_LINKS][48];	/* for log lines: "eth0", "eth0 (egress)" */
+	char link_of[KERN_MAX_LINKS][16];	/* the interface each link is on */
 	int nr_links;
 	int nr_cpus;
 	uint64_t perf_lost;	/* events the perf buffer dropped */
@@ -63,7 +64,11 @@ struct dp *kern_dataplane(struct kern *k);
 int kern_attach(struct kern *k, const char *ifname, int mode);
 /* The same observer on TC egress of ifname: traffic the host itself sends. */
 int kern_attach_egress(struct kern *k, const char *ifname);
-int kern_poll(struct kern *k, int timeout_ms);
+/* To poll with other sockets: readable when events wait; then kern_consume() them. */
+int kern_event_fd(struct kern *k);
+int kern_consume(struct kern *k);
+/* Close the links on ifname (XDP, egress): it went away, or is attached anew. */
+void kern_detach(struct kern *k, const char *ifname);
 /* Run one frame through the program with its capture timestamp (offline mode). */
 int kern_run_frame(struct kern *k, const uint8_t *frame, uint32_t len, uint64_t ts_ns);
 void kern_close(struct kern *k);

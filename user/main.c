@@ -13,6 +13,7 @@
  */
 #include <errno.h>
 #include <net/if.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -22,9 +23,12 @@
 #include <unistd.h>
 #include <linux/if_packet.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/sysinfo.h>
 
 #include "capture.h"
 #include "dialog.h"
+#include "ifaces.h"
 #include "kern.h"
 #include "log.h"
 #include "media.h"
@@ -44,7 +48,7 @@ struct agent {
 	struct reasm reasm;
 	struct record_writer records;
 	struct snapshot snap;
-	int promisc_fd;
+	struct ifaces ifs;
 	uint64_t next_tick;	/* event clock */
 	uint64_t interval_ns;
 	uint64_t last_ts;	/* offline: time of the newest frame */
@@ -59,12 +63,17 @@ static void on_signal(int sig)
 	stop = 1;
 }
 
-/* The text file is renamed into place: its directory must take a new file. */
+/* The text file is renamed into place: its directory must take a new file, and it must not be one. */
 static int check_textfile_dir(const char *path)
 {
 	char dir[4096];
 	const char *slash = strrchr(path, '/');
+	struct stat sb;
 
+	if (!stat(path, &sb) && S_ISDIR(sb.st_mode)) {
+		pr_err("--textfile %s: is a directory (give the file's path in it)\n", path);
+		return -EISDIR;
+	}
 	if (!slash)
 		snprintf(dir, sizeof(dir), ".");
 	else
@@ -105,6 +114,7 @@ static void write_outputs(struct agent *a)
 	if (!a->o.textfile && !a->o.show)
 		return;
 	err = snapshot_take(&a->snap, &a->dialogs, kern_dataplane(&a->k), &a->reasm);
+	ifaces_view(&a->ifs, &a->snap);
 	if (err) {
 		pr_warn("take a snapshot of the figures: %s\n", strerror(-err));
 		return;
@@ -153,50 +163,39 @@ static uint64_t clock_ns(clockid_t id)
 	return (uint64_t)ts.tv_sec * NS_PER_SEC + ts.tv_nsec;
 }
 
-/* Promiscuous mode through a packet socket membership: the kernel undoes it when we exit, however we exit. */
-static int set_promisc(struct agent *a, const char *ifname)
-{
-	struct packet_mreq mr = { .mr_type = PACKET_MR_PROMISC };
-
-	if (a->promisc_fd < 0) {
-		a->promisc_fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
-		if (a->promisc_fd < 0) {
-			pr_warn("promiscuous mode on %s: socket: %s\n", ifname, strerror(errno));
-			return -errno;
-		}
-	}
-	mr.mr_ifindex = if_nametoindex(ifname);
-	if (!mr.mr_ifindex || setsockopt(a->promisc_fd, SOL_PACKET, PACKET_ADD_MEMBERSHIP, &mr, sizeof(mr))) {
-		pr_warn("promiscuous mode on %s: %s\n", ifname, strerror(errno));
-		return -errno;
-	}
-	return 0;
-}
-
 static int run_live(struct agent *a)
 {
+	struct pollfd p[2];
 	uint64_t now;
-	unsigned int i;
-	int err = 0;
+	int err;
 
-	for (i = 0; i < a->o.nr_ifaces; i++) {
-		err = kern_attach(&a->k, a->o.ifaces[i], a->o.xdp_mode);
-		if (err)
-			return err;
-		if (a->o.promisc && (err = set_promisc(a, a->o.ifaces[i])))
-			return err;
-		if (a->o.egress && (err = kern_attach_egress(&a->k, a->o.ifaces[i])))
-			return err;
-	}
+	err = ifaces_open(&a->ifs, &a->k, &a->dialogs, &a->o);
+	if (err)
+		return err;
+	p[0] = (struct pollfd){ .fd = kern_event_fd(&a->k), .events = POLLIN };
+	p[1] = (struct pollfd){ .fd = ifaces_fd(&a->ifs), .events = POLLIN };
 	a->next_tick = clock_ns(CLOCK_MONOTONIC) + a->interval_ns;
 	a->started = true;
 	while (!stop) {
-		err = kern_poll(&a->k, 100);
-		if (err) {
-			pr_warn("poll perf buffer: %s\n", strerror(-err));
+		if (poll(p, 2, 100) < 0 && errno != EINTR) {
+			err = -errno;
+			pr_warn("poll: %s\n", strerror(-err));
+			return err;
+		}
+		if ((p[0].revents & POLLIN) && (err = kern_consume(&a->k))) {
+			pr_warn("read perf buffer: %s\n", strerror(-err));
 			return err;
 		}
 		now = clock_ns(CLOCK_MONOTONIC);
+		if (p[1].revents & POLLIN) {
+			advance(a, now);	/* calls an interface takes along end now */
+			ifaces_read(&a->ifs);
+			if (!ifaces_any(&a->ifs)) {
+				pr_err("no interface left to watch: exiting (a service manager restarts the agent)\n");
+				tick(a, now);
+				return -ENODEV;
+			}
+		}
 		if (now >= a->next_tick) {
 			tick(a, now);
 			a->next_tick = now + a->interval_ns;
@@ -218,11 +217,19 @@ static int run_offline(struct agent *a)
 	struct capture_stats cs;
 	int err;
 
-	err = capture_replay(a->o.read, offline_run, offline_tick, a, &cs);
+	err = capture_replay(a->o.read, offline_run, offline_tick, a, &stop, &cs);
 	if (err)
 		return err;
+	if (cs.frames && !cs.replayed) {
+		pr_err("read %s: none of its %llu frames could be analysed\n", a->o.read,
+		       (unsigned long long)cs.frames);
+		return -EINVAL;
+	}
 	advance(a, a->last_ts);
-	pr_info("%s: %llu frames replayed\n", a->o.read, (unsigned long long)cs.frames);
+	if (cs.interrupted)
+		pr_info("%s: stopped by a signal after %llu frames\n", a->o.read, (unsigned long long)cs.frames);
+	else
+		pr_info("%s: %llu frames replayed\n", a->o.read, (unsigned long long)cs.replayed);
 	return 0;
 }
 
@@ -252,6 +259,41 @@ static int preflight(const struct opts *o)
 static unsigned int endpoints_capacity(const struct opts *o)
 {
 	return o->max_calls * 4 < SIPXDP_DEF_MAX_ENDPOINTS ? SIPXDP_DEF_MAX_ENDPOINTS : o->max_calls * 4;
+}
+
+/* A preallocated BPF hash map's size: elements (a 48-byte header each) and 16-byte buckets. */
+static uint64_t htab_bytes(uint64_t entries, size_t key, size_t value)
+{
+	uint64_t buckets = 1;
+
+	while (buckets < entries)
+		buckets <<= 1;
+	return entries * (48 + ((key + 7) & ~7UL) + ((value + 7) & ~7UL)) + buckets * 16;
+}
+
+/*
+ * --max-calls and --max-streams size maps the kernel reserves at load
+ * (preallocated, locked): a size past the share of memory allowed is a
+ * configuration error, not something to find out when the machine swaps.
+ */
+static int check_map_memory(const struct opts *o, const struct kern_opts *ko)
+{
+	uint64_t eps = htab_bytes(ko->max_endpoints, sizeof(struct endpoint_key), sizeof(struct endpoint_info)) +
+		       htab_bytes(ko->max_endpoints, sizeof(struct endpoint_key), sizeof(struct ep_count));
+	uint64_t streams = htab_bytes(ko->max_streams, sizeof(struct stream_key), sizeof(struct stream_state));
+	uint64_t limit = (uint64_t)o->max_kernel_memory << 20;
+	struct sysinfo si;
+
+	if (!limit && !sysinfo(&si))
+		limit = (uint64_t)si.totalram * si.mem_unit / 4;
+	if (!limit || eps + streams <= limit)
+		return 0;
+	pr_err("maps would take %llu MiB of kernel memory (--max-calls %u: %llu MiB, --max-streams %u: %llu MiB), "
+	       "more than %llu MiB%s; lower them or raise --max-kernel-memory\n",
+	       (unsigned long long)((eps + streams) >> 20), o->max_calls, (unsigned long long)(eps >> 20),
+	       o->max_streams, (unsigned long long)(streams >> 20), (unsigned long long)(limit >> 20),
+	       o->max_kernel_memory ? "" : " (a quarter of this machine's)");
+	return -E2BIG;
 }
 
 static void kern_opts_of(const struct opts *o, struct kern_opts *ko)
@@ -316,7 +358,7 @@ static int calls_open(struct agent *a)
 
 int main(int argc, char **argv)
 {
-	struct agent a = { .promisc_fd = -1 };
+	struct agent a = { .ifs.promisc_fd = -1 };
 	struct kern_opts ko;
 	int err;
 
@@ -346,6 +388,9 @@ int main(int argc, char **argv)
 	if (err)
 		goto cleanup;
 	kern_opts_of(&a.o, &ko);
+	err = check_map_memory(&a.o, &ko);
+	if (err)
+		goto cleanup;
 	err = kern_open(&a.k, &ko, on_event, &a);
 	if (err)
 		goto cleanup;
@@ -353,8 +398,9 @@ int main(int argc, char **argv)
 	if (err)
 		goto cleanup;
 
-	signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
+	/* No SA_RESTART: a read blocked on a FIFO or a slow device returns, and the loop sees stop. */
+	sigaction(SIGINT, &(struct sigaction){ .sa_handler = on_signal }, NULL);
+	sigaction(SIGTERM, &(struct sigaction){ .sa_handler = on_signal }, NULL);
 
 	err = a.o.read ? run_offline(&a) : run_live(&a);
 	/* An agent that never got going has nothing to report: no outputs. */
@@ -368,8 +414,7 @@ cleanup:
 	snapshot_free(&a.snap);
 	kern_close(&a.k);
 	reasm_free(&a.reasm);
-	if (a.promisc_fd >= 0)
-		close(a.promisc_fd);
+	ifaces_close(&a.ifs);
 	if (a.records.f)
 		fclose(a.records.f);
 	return err ? 1 : 0;

@@ -19,6 +19,7 @@ enum msg_kind { MSG_SIP, MSG_RTCP, MSG_DTMF };
 
 struct msg {
 	uint64_t ts_ns;			/* event clock: see sipxdp_meta.clock */
+	uint32_t ifindex;		/* where it was seen (0: not known) */
 	enum msg_kind kind;
 	struct sipxdp_addr src, dst;
 	uint16_t sport, dport;		/* host order */

@@ -122,6 +122,9 @@ static const struct optdef optdefs[] = {
 	{ .name = "pressure-setup-timeout", .type = OT_SECONDS, .arg = "SECONDS",
 	  .help = "with the offers' share or the call table nearly full, an unanswered call never rung "
 		  "for ends after this", .def = "32", .off = F(pressure_timeout), .min_s = 1 },
+	{ .name = "max-kernel-memory", .type = OT_UINT, .arg = "MIB",
+	  .help = "the kernel memory the maps may reserve (0: a quarter of this machine's)", .def = "0",
+	  .off = F(max_kernel_memory), .min = 0, .max = 1U << 30 },
 	{ .name = "verbose", .short_name = 'v', .type = OT_COUNT,
 	  .help = "more log output (twice: libbpf too)", .off = F(verbose) },
 	{ .name = "version", .short_name = 'V', .type = OT_VERSION, .help = "print the version" },
@@ -194,9 +197,18 @@ static int add_item(const struct optdef *d, struct opts *o, const char *v)
 		return -EINVAL;
 	}
 	if (d->type == OT_IFACES) {
+		const char **list = (const char **)((char *)o + d->off);
+		unsigned int i;
+
 		if (strlen(v) >= IFNAMSIZ) {
 			fprintf(stderr, "sipxdp: interface name '%s' is too long\n", v);
 			return -EINVAL;
+		}
+		for (i = 0; i < *n; i++) {
+			if (!strcmp(list[i], v)) {
+				fprintf(stderr, "sipxdp: interface %s given twice\n", v);
+				return -EINVAL;
+			}
 		}
 		((const char **)((char *)o + d->off))[(*n)++] = v;
 		return 0;

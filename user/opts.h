@@ -40,6 +40,7 @@ struct opts {
 	unsigned int unpaired_streams;		/* per endpoint, per call naming it */
 	double unpaired_share;			/* of the stream map */
 	double pressure_timeout;		/* seconds */
+	unsigned int max_kernel_memory;		/* MiB; 0: a quarter of the machine's */
 	unsigned int verbose;
 };
 

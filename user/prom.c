@@ -215,7 +215,8 @@ static void write_health(FILE *f, const struct dp_health *dh)
 		scalar(f, m[i].name, "counter", m[i].help,
 		       *(const __u64 *)((const char *)h + m[i].off));
 	scalar(f, "sipxdp_perf_lost_events_total", "counter",
-	       "SIP events lost in the perf buffer before user space read them.", dh->events_lost);
+	       "Events (SIP, RTCP, DTMF) the kernel could not hand up: the perf buffer was full.",
+	       dh->events_lost);
 	scalar(f, "sipxdp_perf_bad_events_total", "counter",
 	       "Perf events too short or inconsistent to read.", dh->events_bad);
 }
@@ -322,8 +323,30 @@ static void write_streams(FILE *f, const struct snapshot *snap)
 	}
 }
 
+static void write_ifaces(FILE *f, const struct snapshot *snap)
+{
+	int i;
+
+	if (!snap->nifaces)
+		return;
+	family(f, "sipxdp_interface_up", "gauge",
+	       "1 while the interface is attached, up and running; 0 while it is down or gone.");
+	for (i = 0; i < snap->nifaces; i++) {
+		fputs("sipxdp_interface_up{", f);
+		put_label(f, "interface", snap->ifaces[i].name, 1);
+		fprintf(f, "} %d\n", snap->ifaces[i].up);
+	}
+	family(f, "sipxdp_interface_lost_total", "counter", "Times the interface went away or down.");
+	for (i = 0; i < snap->nifaces; i++) {
+		fputs("sipxdp_interface_lost_total{", f);
+		put_label(f, "interface", snap->ifaces[i].name, 1);
+		fprintf(f, "} %llu\n", (unsigned long long)snap->ifaces[i].lost);
+	}
+}
+
 void prom_format(FILE *f, const struct snapshot *snap)
 {
+	write_ifaces(f, snap);
 	write_sip(f, &snap->dialog);
 	write_calls(f, snap);
 	write_health(f, &snap->health);

@@ -87,7 +87,7 @@ static void on_tcp_msg(void *ctx, const struct tcpsip_flow *flow, const char *da
 {
 	struct reasm *r = ctx;
 	struct msg msg = {
-		.ts_ns = ts, .src = flow->src, .dst = flow->dst,
+		.ts_ns = ts, .ifindex = r->ifindex, .src = flow->src, .dst = flow->dst,
 		.sport = flow->sport, .dport = flow->dport, .payload = data, .len = len,
 	};
 
@@ -97,7 +97,7 @@ static void on_tcp_msg(void *ctx, const struct tcpsip_flow *flow, const char *da
 static void fragment(struct reasm *r, const struct sipxdp_meta *m, const uint8_t *frame)
 {
 	struct ipfrag_result res;
-	struct msg msg = { .ts_ns = m->ts_ns };
+	struct msg msg = { .ts_ns = m->ts_ns, .ifindex = m->ifindex };
 	int rc;
 
 	rc = ipfrag_feed(r->frags, frame + m->l3_off, m->cap_len - m->l3_off, m->ts_ns, &res);
@@ -121,6 +121,7 @@ void reasm_event(struct reasm *r, const struct sipxdp_meta *m, const uint8_t *fr
 	struct msg msg;
 
 	/* kern.c checked that the offsets lie inside the captured bytes. */
+	r->ifindex = m->ifindex;
 	if (m->flags & SIPXDP_META_F_FRAG) {
 		fragment(r, m, frame);
 	} else if (m->l4_proto == IPPROTO_TCP) {
@@ -135,6 +136,7 @@ void reasm_event(struct reasm *r, const struct sipxdp_meta *m, const uint8_t *fr
 		tcpsip_feed(r->tcp, &flow, frame + m->l4_off, m->cap_len - m->l4_off, m->ts_ns,
 			    on_tcp_msg, r);
 	} else if (!reasm_udp(m, frame, &msg)) {
+		msg.ifindex = m->ifindex;
 		if (m->flags & SIPXDP_META_F_RTCP)
 			msg.kind = MSG_RTCP;
 		else if (m->flags & SIPXDP_META_F_DTMF)
@@ -147,6 +149,7 @@ void reasm_event(struct reasm *r, const struct sipxdp_meta *m, const uint8_t *fr
 
 void reasm_expire(struct reasm *r, uint64_t now_ns)
 {
+	r->ifindex = 0;
 	ipfrag_expire(r->frags, now_ns);
 	tcpsip_expire_cb(r->tcp, now_ns, on_tcp_msg, r);
 }

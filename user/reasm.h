@@ -21,6 +21,7 @@ struct reasm {
 	struct ipfrag_table *frags;
 	struct tcpsip *tcp;
 	struct reasm_stats st;
+	uint32_t ifindex;		/* of the event being handled (TCP messages have no header of their own) */
 	msg_cb cb;
 	void *ctx;
 };

@@ -9,6 +9,7 @@
 #ifndef SIPXDP_SNAPSHOT_H
 #define SIPXDP_SNAPSHOT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -29,8 +30,19 @@ struct call_view {
 	size_t first, n;		/* its streams: views[first .. first + n) */
 };
 
+#define SNAPSHOT_MAX_IFACES 16
+
+/* A watched interface, as the outputs see it (ifaces.c fills these in). */
+struct iface_view {
+	char name[16];
+	bool up;				/* attached, up and running */
+	uint64_t lost;				/* times it went away or down */
+};
+
 struct snapshot {
 	uint64_t now;				/* event clock */
+	int nifaces;
+	struct iface_view ifaces[SNAPSHOT_MAX_IFACES];
 	struct dp_health health;
 	int health_err;				/* 0, or -errno: health is zero */
 	struct dialog_stats dialog;

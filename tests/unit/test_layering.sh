@@ -16,17 +16,18 @@ declare -A layer=(
 	[sip]=2 [sdp]=2 [rtcp]=2 [emodel]=2 [ipfrag]=2
 	[sipbody]=3 [codec]=3 [tcpsip]=3
 	[msg]=4 [dataplane]=4 [capture]=4 [sipxdp.skel]=4
-	[reasm]=5 [endpoints]=5 [kern]=5
+	[reasm]=5 [endpoints]=5 [kern]=5 [links]=5
 	[media]=6
 	[dialog]=7 [quality]=7
 	[record]=8 [snapshot]=8
 	[prom]=9 [show]=9 [opts]=9
-	[main]=10
+	[ifaces]=10
+	[main]=11
 )
 # Library headers and the modules allowed to include them.
 declare -A only_in=(
-	[bpf/]=kern [sipxdp.skel.h]=kern [jansson.h]=record [pcap]=capture
-	[kern.h]=main [capture.h]=main
+	[bpf/]=kern [sipxdp.skel.h]=kern [jansson.h]=record [pcap]=capture [libmnl]=links
+	[kern.h]="main ifaces" [capture.h]=main [links.h]=ifaces
 )
 
 pass=0 fail=0
@@ -43,7 +44,7 @@ for f in user/*.c user/*.h; do
 		for lib in "${!only_in[@]}"; do
 			case $inc in
 			"$lib"*|*"/$lib")
-				[ "$mod" = "${only_in[$lib]}" ] || [ "$inc" = "$mod.h" ] ||
+				[[ " ${only_in[$lib]} " == *" $mod "* ]] || [ "$inc" = "$mod.h" ] ||
 					{ bad "$f includes $inc (only ${only_in[$lib]} may)"; ok=0; } ;;
 			esac
 		done
