@@ -99,18 +99,18 @@ void endpoints_unpaired_gone(struct endpoints *e, const struct sipxdp_addr *addr
 /* Once per output interval: one log line for the refusals since the last. */
 void endpoints_log_pressure(struct endpoints *e);
 
-/*
- * The offers' share of the map is all but used, or an offer was parked
- * since the last log line: the dialog ages unanswered calls faster.
- */
-static inline bool endpoints_under_pressure(const struct endpoints *e)
-{
-	return (uint64_t)e->nr_offers * 10 >= (uint64_t)e->cfg.offer_budget * 9 || e->st.parked > e->logged.parked;
-}
-
 static inline unsigned int endpoints_parked(const struct endpoints *e)
 {
 	return e->nr - e->nr_in_kernel;
+}
+
+/*
+ * The offers' share of the map is all but used, or endpoints wait parked
+ * for room: the dialog ages unanswered calls faster.
+ */
+static inline bool endpoints_under_pressure(const struct endpoints *e)
+{
+	return (uint64_t)e->nr_offers * 10 >= (uint64_t)e->cfg.offer_budget * 9 || endpoints_parked(e) > 0;
 }
 
 #endif /* SIPXDP_ENDPOINTS_H */

@@ -208,6 +208,9 @@ static void write_health(FILE *f, const struct dp_health *dh)
 		  offsetof(struct sipxdp_health, pending) },
 		{ "sipxdp_xdp_rtp_held_claimed_total", "Streams started from held packets once their endpoint was learned.",
 		  offsetof(struct sipxdp_health, pending_claimed) },
+		{ "sipxdp_xdp_stream_budget_refused_total",
+		  "Unpaired RTP streams (one end named by SDP) refused: their endpoint's or all such streams' budget used.",
+		  offsetof(struct sipxdp_health, stream_budget_refused) },
 	};
 	size_t i;
 

@@ -323,6 +323,9 @@ net_agent_bg()
 	local ns=$1 d=$2
 
 	shift 2
+	# The child truncates the log after the fork: an earlier agent's lines
+	# would otherwise be read as this one's (net_agent_start's wait).
+	rm -f "$d/agent.out" "$d/agent.err"
 	ip netns exec "$ns" "$SIPXDP" "$@" >"$d/agent.out" 2>"$d/agent.err" </dev/null &
 	AGENT_PID=$!
 	NET_PIDS+=("$AGENT_PID")
