@@ -132,53 +132,61 @@ static void replay_frame(const struct pcap_pkthdr *h, const u_char *data, int dl
 		pr_warn("replay frame %llu of %s: %s\n", (unsigned long long)st->frames, path, strerror(-err));
 }
 
-int capture_replay(const char *path, capture_run_cb run, capture_tick_cb tick, void *ctx,
-		   const volatile sig_atomic_t *stop, struct capture_stats *st)
+int capture_open(struct capture *c, const char *path, const volatile sig_atomic_t *stop)
 {
 	char errbuf[PCAP_ERRBUF_SIZE];
-	static uint8_t frame[FRAME_MAX];
-	struct pcap_pkthdr *h;
-	const u_char *data;
-	pcap_t *pc;
-	int dlt, rc, err = 0;
 
-	memset(st, 0, sizeof(*st));
-	pc = open_capture(path, errbuf);
-	if (!pc) {
-		if (*stop) {
-			st->interrupted = 1;
-			return 0;
-		}
+	memset(c, 0, sizeof(*c));
+	c->path = path;
+	c->stop = stop;
+	c->pc = open_capture(path, errbuf);
+	if (!c->pc) {
+		if (*stop)
+			return -EINTR;
 		pr_err("read %s: %s\n", path, errbuf);
 		return -EINVAL;
 	}
-	dlt = pcap_datalink(pc);
-	st->linktype = dlt;
-	st->linktype_name = pcap_datalink_val_to_name(dlt);
-	if (!linktype_supported(dlt)) {
+	c->linktype = pcap_datalink(c->pc);
+	if (!linktype_supported(c->linktype)) {
 		pr_err("read %s: link type %s (%d) is not read here (Ethernet, Linux cooked v1 and v2, "
-		       "loopback and raw IP are)\n", path, st->linktype_name ?: "?", dlt);
-		pcap_close(pc);
+		       "loopback and raw IP are)\n", path, pcap_datalink_val_to_name(c->linktype) ?: "?",
+		       c->linktype);
+		capture_close(c);
 		return -EPROTONOSUPPORT;
 	}
-	while (!*stop && (rc = pcap_next_ex(pc, &h, &data)) == 1) {
+	return 0;
+}
+
+void capture_close(struct capture *c)
+{
+	if (c->pc)
+		pcap_close(c->pc);
+	c->pc = NULL;
+}
+
+int capture_replay(struct capture *c, capture_run_cb run, capture_tick_cb tick, void *ctx,
+		   struct capture_stats *st)
+{
+	static uint8_t frame[FRAME_MAX];
+	const char *path = c->path;
+	struct pcap_pkthdr *h;
+	const u_char *data;
+	int dlt = c->linktype, rc = 0, err = 0;
+
+	memset(st, 0, sizeof(*st));
+	st->linktype = dlt;
+	st->linktype_name = pcap_datalink_val_to_name(dlt);
+	while (!*c->stop && (rc = pcap_next_ex(c->pc, &h, &data)) == 1) {
 		st->frames++;
 		replay_frame(h, data, dlt, frame, run, ctx, path, st);
 		if (tick && tick(ctx, (uint64_t)h->ts.tv_sec * 1000000000ULL + (uint64_t)h->ts.tv_usec))
 			break;
 	}
-	if (*stop) {
+	if (*c->stop) {
 		st->interrupted = 1;
 	} else if (rc == -1) {
-		pr_warn("read %s: %s\n", path, pcap_geterr(pc));
+		pr_warn("read %s: %s\n", path, pcap_geterr(c->pc));
 		err = -EIO;
 	}
-	if (st->skipped_short)
-		pr_warn("%s: %llu frames shorter than their link header (or empty) skipped\n", path,
-			(unsigned long long)st->skipped_short);
-	if (st->skipped_size)
-		pr_warn("%s: %llu frames larger than %d bytes skipped\n", path,
-			(unsigned long long)st->skipped_size, FRAME_MAX);
-	pcap_close(pc);
 	return err;
 }

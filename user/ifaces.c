@@ -91,12 +91,13 @@ bool ifaces_any(const struct ifaces *w)
 	return false;
 }
 
-/* It went away or down: say so, and end its calls. */
+/* It went away or down: say so, and end its calls (counted once: deleted, it goes down first). */
 static void lost(struct ifaces *w, int slot, const char *how)
 {
 	struct iface *f = &w->v[slot];
 
-	f->lost++;
+	if (f->up)
+		f->lost++;
 	f->up = false;
 	pr_warn("interface %s %s: its calls end as interface_lost%s\n", f->name, how,
 		f->attached ? "" : "; attached again if it comes back");

@@ -83,8 +83,10 @@ static long map_kib(const struct bpf_map *map)
 	return v < 0 ? -1 : v / 1024;
 }
 
-static void log_map_memory(struct sipxdp_bpf *skel)
+void kern_log_memory(struct kern *k)
 {
+	struct sipxdp_bpf *skel = k->skel;
+
 	pr_info("kernel memory: streams %ld KiB (%u entries), endpoints %ld KiB (%u), "
 		"their unpaired counts %ld KiB, held RTP %ld KiB, SIP fragments %ld KiB\n",
 		map_kib(skel->maps.streams), bpf_map__max_entries(skel->maps.streams),
@@ -139,7 +141,6 @@ int kern_open(struct kern *k, const struct kern_opts *o, kern_event_cb cb, void 
 		goto fail;
 	}
 
-	log_map_memory(skel);
 	k->pb = perf_buffer__new(bpf_map__fd(skel->maps.sip_events), PERF_PAGES,
 				 on_sample, on_lost, k, NULL);
 	if (!k->pb) {

@@ -71,6 +71,8 @@ int kern_consume(struct kern *k);
 void kern_detach(struct kern *k, const char *ifname);
 /* Run one frame through the program with its capture timestamp (offline mode). */
 int kern_run_frame(struct kern *k, const uint8_t *frame, uint32_t len, uint64_t ts_ns);
+/* One log line: the kernel's own account of each map's memory. */
+void kern_log_memory(struct kern *k);
 void kern_close(struct kern *k);
 
 #endif

@@ -49,6 +49,7 @@ struct agent {
 	struct record_writer records;
 	struct snapshot snap;
 	struct ifaces ifs;
+	struct capture cap;		/* --read */
 	uint64_t next_tick;	/* event clock */
 	uint64_t interval_ns;
 	uint64_t last_ts;	/* offline: time of the newest frame */
@@ -174,6 +175,7 @@ static int run_live(struct agent *a)
 		return err;
 	p[0] = (struct pollfd){ .fd = kern_event_fd(&a->k), .events = POLLIN };
 	p[1] = (struct pollfd){ .fd = ifaces_fd(&a->ifs), .events = POLLIN };
+	kern_log_memory(&a->k);
 	a->next_tick = clock_ns(CLOCK_MONOTONIC) + a->interval_ns;
 	a->started = true;
 	while (!stop) {
@@ -217,14 +219,21 @@ static int run_offline(struct agent *a)
 	struct capture_stats cs;
 	int err;
 
-	err = capture_replay(a->o.read, offline_run, offline_tick, a, &stop, &cs);
+	err = capture_replay(&a->cap, offline_run, offline_tick, a, &cs);
 	if (err)
 		return err;
 	if (cs.frames && !cs.replayed) {
-		pr_err("read %s: none of its %llu frames could be analysed\n", a->o.read,
-		       (unsigned long long)cs.frames);
+		pr_err("read %s: none of its %llu frames could be analysed (%llu shorter than their link header, "
+		       "%llu larger than %u bytes)\n", a->o.read, (unsigned long long)cs.frames,
+		       (unsigned long long)cs.skipped_short, (unsigned long long)cs.skipped_size, KERN_FRAME_MAX);
 		return -EINVAL;
 	}
+	if (cs.skipped_short)
+		pr_warn("%s: %llu frames shorter than their link header (or empty) skipped\n", a->o.read,
+			(unsigned long long)cs.skipped_short);
+	if (cs.skipped_size)
+		pr_warn("%s: %llu frames larger than %u bytes skipped\n", a->o.read,
+			(unsigned long long)cs.skipped_size, KERN_FRAME_MAX);
 	advance(a, a->last_ts);
 	if (cs.interrupted)
 		pr_info("%s: stopped by a signal after %llu frames\n", a->o.read, (unsigned long long)cs.frames);
@@ -234,9 +243,11 @@ static int run_offline(struct agent *a)
 }
 
 /* Configuration and environment errors, each one line, before anything is loaded. */
-static int preflight(const struct opts *o)
+static int preflight(struct agent *a)
 {
+	const struct opts *o = &a->o;
 	unsigned int i;
+	int err;
 
 	for (i = 0; i < o->nr_ifaces; i++) {
 		if (!if_nametoindex(o->ifaces[i])) {
@@ -244,10 +255,8 @@ static int preflight(const struct opts *o)
 			return -ENODEV;
 		}
 	}
-	if (o->read && access(o->read, R_OK)) {
-		pr_err("read %s: %s\n", o->read, strerror(errno));
-		return -errno;
-	}
+	if (o->read && (err = capture_open(&a->cap, o->read, &stop)))
+		return err;
 	if (access("/sys/kernel/btf/vmlinux", R_OK) && errno == ENOENT) {
 		pr_err("this kernel has no BTF (/sys/kernel/btf/vmlinux): sipxdp needs CONFIG_DEBUG_INFO_BTF\n");
 		return -EOPNOTSUPP;
@@ -381,7 +390,16 @@ int main(int argc, char **argv)
 		return 1;
 	}
 
-	err = preflight(&a.o);
+	/* No SA_RESTART: a read blocked on a FIFO or a slow device returns, and the loop sees stop. */
+	sigaction(SIGINT, &(struct sigaction){ .sa_handler = on_signal }, NULL);
+	sigaction(SIGTERM, &(struct sigaction){ .sa_handler = on_signal }, NULL);
+
+	err = preflight(&a);
+	if (err == -EINTR) {
+		pr_info("%s: stopped by a signal before its first byte\n", a.o.read);
+		err = 0;
+		goto cleanup;
+	}
 	if (err)
 		goto cleanup;
 	err = reasm_init(&a.reasm, on_message, &a);
@@ -398,10 +416,6 @@ int main(int argc, char **argv)
 	if (err)
 		goto cleanup;
 
-	/* No SA_RESTART: a read blocked on a FIFO or a slow device returns, and the loop sees stop. */
-	sigaction(SIGINT, &(struct sigaction){ .sa_handler = on_signal }, NULL);
-	sigaction(SIGTERM, &(struct sigaction){ .sa_handler = on_signal }, NULL);
-
 	err = a.o.read ? run_offline(&a) : run_live(&a);
 	/* An agent that never got going has nothing to report: no outputs. */
 	if (!err || a.started) {
@@ -415,6 +429,7 @@ cleanup:
 	kern_close(&a.k);
 	reasm_free(&a.reasm);
 	ifaces_close(&a.ifs);
+	capture_close(&a.cap);
 	if (a.records.f)
 		fclose(a.records.f);
 	return err ? 1 : 0;

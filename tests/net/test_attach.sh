@@ -60,6 +60,26 @@ check "unknown option" one_line_error 'unknown option.*--frobnicate' -i v0 --fro
 check "unreadable capture" one_line_error 'read /nonexistent.pcap' --read /nonexistent.pcap
 check "textfile directory missing" one_line_error 'textfile /nonexistent/m.prom' -i v0 --textfile /nonexistent/m.prom
 check "not a capture file" one_line_error 'read /etc/hostname' --read /etc/hostname
+check "an interface given twice" one_line_error 'interface v0 given twice' -i v0 -i v0
+mkdir -p "$DIR/adir"
+check "textfile naming a directory" one_line_error 'textfile .*adir: is a directory' -i v0 --textfile "$DIR/adir"
+check "maps too large for this machine" one_line_error 'maps would take [0-9]+ MiB of kernel memory' \
+	-i v0 --max-calls 10000000
+check "maps too large for the limit given" one_line_error 'more than 16 MiB' -i v0 --max-kernel-memory 16
+# Captures written byte by byte (pcap format): a link type not read, and only empty frames.
+pcap()	# pcap FILE LINKTYPE N_EMPTY_FRAMES
+{
+	/usr/bin/python3 -c 'import struct, sys
+f = open(sys.argv[1], "wb")
+f.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, int(sys.argv[2])))
+for i in range(int(sys.argv[3])):
+    f.write(struct.pack("<IIII", 1700000000 + i, 0, 0, 0))
+' "$@"
+}
+pcap "$DIR/user0.pcap" 147 1 && pcap "$DIR/empty.pcap" 1 5
+check "a link type not read: one line, exit 1" one_line_error 'link type .* is not read here' --read "$DIR/user0.pcap"
+check "a capture of empty frames: one line, exit 1" \
+	one_line_error 'none of its 5 frames could be analysed' --read "$DIR/empty.pcap"
 # Without privileges: the load is refused, and the message says what is needed.
 runuser -u nobody -- "$SIPXDP" -i lo >"$DIR/out" 2>"$DIR/err"
 rc=$?
@@ -80,6 +100,8 @@ start_agent()	# start_agent LOG ARGS...
 }
 
 check "native attach" start_agent "$DIR/a1" -i v0 --promisc
+check "the kernel memory of the maps logged at start" \
+	grep -qE 'kernel memory: streams [0-9]+ KiB \(65536 entries\), endpoints [0-9]+ KiB' "$DIR/a1"
 check "XDP in native mode on v0" bash -c "ip -n $NS -d link show v0 | grep -q 'prog/xdp'"
 # A packet-socket membership raises the promiscuity count (not the PROMISC flag).
 check "promiscuous while running" bash -c "ip -n $NS -d link show v0 | grep -q 'promiscuity 1'"
