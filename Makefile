@@ -40,7 +40,7 @@ help:
 	@echo "make deps       install build and test dependencies (Debian 12, apt-get)"
 	@echo "make test       unit, program, network and (with ../shared/data) conformance tests"
 	@echo "make demo       demo network with real calls and the agent attached"
-	@echo "make bench      per-packet cost of the XDP program against an empty one"
+	@echo "make bench      per-packet cost of the XDP program against an empty one, learning, INVITE rate"
 	@echo "make fuzz       libFuzzer targets, FUZZ_SECONDS (60) s each; fuzz-smoke: 10 s each"
 
 deps:
@@ -111,9 +111,10 @@ test-net: all $(BUILD)/sipflood
 conformance: all
 	$(Q)./tests/run.sh conformance
 
-bench: $(BUILD)/bench all
+bench: $(BUILD)/bench all $(BUILD)/sipflood
 	$(Q)$(BUILD)/bench
 	$(Q)./tests/bench/learn.sh
+	$(Q)./tests/bench/invites.sh
 
 demo: all
 	$(Q)./deploy/demo.sh
