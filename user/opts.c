@@ -123,7 +123,7 @@ static const struct optdef optdefs[] = {
 	  .help = "with the offers' share or the call table nearly full, an unanswered call never rung "
 		  "for ends after this", .def = "32", .off = F(pressure_timeout), .min_s = 1 },
 	{ .name = "max-kernel-memory", .type = OT_UINT, .arg = "MIB",
-	  .help = "the kernel memory the maps may reserve (0: a quarter of this machine's)", .def = "0",
+	  .help = "kernel memory the maps may reserve; 0: a quarter of this machine's", .def = "0",
 	  .off = F(max_kernel_memory), .min = 0, .max = 1U << 30 },
 	{ .name = "verbose", .short_name = 'v', .type = OT_COUNT,
 	  .help = "more log output (twice: libbpf too)", .off = F(verbose) },
@@ -153,7 +153,11 @@ void opts_usage(FILE *f)
 				 d->arg ? " " : "", d->arg ?: "");
 		else
 			snprintf(left, sizeof(left), "    --%s%s%s", d->name, d->arg ? " " : "", d->arg ?: "");
-		fprintf(f, "  %-30s %s", left, d->help);
+		/* The widest left column overruns into the help: a line of its own then. */
+		if (strlen(left) > 30)
+			fprintf(f, "  %s\n  %-30s %s", left, "", d->help);
+		else
+			fprintf(f, "  %-30s %s", left, d->help);
 		if (is_list(d) && d->def)
 			fprintf(f, " (repeatable; default %s)", d->def);
 		else if (d->def)
