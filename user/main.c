@@ -341,6 +341,7 @@ static int calls_open(struct agent *a)
 		},
 		.offer_per_call = a->o.offer_endpoints,
 		.max_streams_per_call = a->o.max_streams_per_call,
+		.max_ssrcs_per_pair = a->o.max_ssrcs_per_pair,
 		.grace_ns = a->o.grace * 1e9,
 		.orphan_timeout_ns = a->o.rtp_timeout * 1e9,
 		.unix_offset_ns = unix_offset,

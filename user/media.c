@@ -348,6 +348,17 @@ static void call_saw_rtp(struct media *m, struct media_call *mc, const struct st
 	}
 }
 
+/* Streams of mc between the same two endpoints as k (its SSRCs on that pair). */
+static unsigned int ssrcs_of_pair(const struct media_call *mc, const struct stream_key *k)
+{
+	const struct stream_rec *s;
+	unsigned int n = 0;
+
+	for (s = mc->streams; s; s = s->owner_next)
+		n += !memcmp(&s->key, k, offsetof(struct stream_key, ssrc));
+	return n;
+}
+
 /*
  * A stream no call holds yet: to its call, within the call's budget.  One
  * whose ends the call's SDP names both is the call's at once; one it names
@@ -363,7 +374,8 @@ static void stream_attach(struct media *m, struct stream_rec *s)
 	if (mc && !both && !(s->st.flags & STREAM_F_VALID))
 		return;	/* on probation: looked at again at the next read */
 
-	if (mc && m->cfg.max_streams_per_call && mc->nstreams >= m->cfg.max_streams_per_call) {
+	if (mc && ((m->cfg.max_streams_per_call && mc->nstreams >= m->cfg.max_streams_per_call) ||
+		   (m->cfg.max_ssrcs_per_pair && ssrcs_of_pair(mc, &s->key) >= m->cfg.max_ssrcs_per_pair))) {
 		/* Counted once; it stays unattached and goes when it falls silent. */
 		if (!s->counted_unattached) {
 			mc->streams_refused++;

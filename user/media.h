@@ -109,6 +109,7 @@ struct media_cfg {
 	struct endpoints_cfg endpoints;
 	unsigned int offer_per_call;	/* endpoints of one unanswered call in the kernel; 0: no bound */
 	unsigned int max_streams_per_call;	/* streams attached to one call; 0: no bound */
+	unsigned int max_ssrcs_per_pair;	/* ... of them between the same two endpoints; 0: no bound */
 	uint64_t grace_ns;		/* keep replaced endpoints this long */
 	uint64_t orphan_timeout_ns;	/* an unclaimed stream silent this long is removed */
 	int64_t unix_offset_ns;		/* event clock + offset = Unix time (RTCP round trips) */

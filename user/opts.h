@@ -36,7 +36,7 @@ struct opts {
 	unsigned int max_streams;
 	double offer_share, offer_source_share;	/* of the endpoints map, of that */
 	unsigned int offer_endpoints;		/* per unanswered call */
-	unsigned int max_streams_per_call;
+	unsigned int max_streams_per_call, max_ssrcs_per_pair;
 	unsigned int unpaired_streams;		/* per endpoint, per call naming it */
 	double unpaired_share;			/* of the stream map */
 	double pressure_timeout;		/* seconds */

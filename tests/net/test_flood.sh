@@ -20,7 +20,9 @@
 #     aimed at the call's media port while it runs: refused in the kernel
 #     past the endpoint's budget of unpaired streams; the text file, the
 #     record and the agent's memory stay small; the call's digit is there.
-#  4. Two calls in a row on the same addresses, ports and SSRCs, the second
+#  4. Call-IDs sharing their first 300 bytes stay apart (kept in part with a
+#     digest), and a byte 0x01 is not the text \x01.
+#  5. Two calls in a row on the same addresses, ports and SSRCs, the second
 #     within the first's grace period: each call has its own packets.
 #
 # Exit: 0 all checks passed, 1 a check failed, 77 skipped.
@@ -181,7 +183,28 @@ check "the call's record stays small ($RECORD bytes)" test "$RECORD" -lt 16384
 check "the call's own streams equal tshark's" streams_match inflate
 check "the call's digit is recorded (its DTMF stream found room)" digit_one "$DIR/inflate.json"
 
-# ---- 4. two calls on the same addresses, ports and SSRCs --------------------
+# ---- 4. Call-IDs that share a long prefix, or differ by their escaping ------
+
+echo "=== identity"
+start_run identity udp
+LONG=$(printf 'x%.0s' $(seq 300))
+in_ns "$NS_CALLER" "$SIPFLOOD" invites --from "$CALLER_IP" --to "$NOWHERE:$SIP_PORT" --count 5 --rate 100 \
+	--mlines 1 --tag "$LONG" >/dev/null
+in_ns "$NS_CALLER" "$SIPFLOOD" invites --from "$CALLER_IP" --to "$NOWHERE:$SIP_PORT" --count 1 --rate 100 \
+	--mlines 1 --tag "$(printf 'a\001b')" >/dev/null
+in_ns "$NS_CALLER" "$SIPFLOOD" invites --from "$CALLER_IP" --to "$NOWHERE:$SIP_PORT" --count 1 --rate 100 \
+	--mlines 1 --tag 'a\x01b' >/dev/null
+sleep 1.2
+stop_run identity
+check "seven calls, seven records (the open ones written at exit)" \
+	test "$(jq -r .call_id "$DIR/identity.json" | sort -u | wc -l)" = 7
+check "the long Call-IDs kept in part, with a digest of the whole, and marked" \
+	test "$(jq -r 'select(.truncated == ["call_id"]) | .call_id' "$DIR/identity.json" |
+		grep -cE '^x{237}\\#[0-9a-f]{16}$')" = 5
+check "a byte 0x01 and the text \\x01 are two Call-IDs, printed apart" \
+	test "$(jq -r '.call_id' "$DIR/identity.json" | grep -c '^a\\\\*x01b-0@')" = 2
+
+# ---- 5. two calls on the same addresses, ports and SSRCs --------------------
 
 # Two sipp runs back to back: the second call's INVITE comes within the
 # first call's grace period, from the same ports with the same SSRCs (sipp

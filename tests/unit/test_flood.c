@@ -362,7 +362,8 @@ static void test_eviction_order(void **state)
 
 static void stream_caps(struct media_cfg *m, struct dialog_cfg *d)
 {
-	m->max_streams_per_call = 2;
+	m->max_streams_per_call = 3;
+	m->max_ssrcs_per_pair = 2;
 	m->endpoints.unpaired_per_call = 2;
 	(void)d;
 }
@@ -385,13 +386,20 @@ static void test_streams_per_call(void **state)
 	int i;
 
 	call_up(f, AT(0), &d, 40000, 6000);
+	/* Four SSRCs on one pair of endpoints: two are the pair's, two refused... */
 	for (i = 0; i < 4; i++)
 		rtp2(f, "10.0.0.1", 40000, 0x100 + i, AT(4000 + 100 * i));
 	dialog_tick(&f->d, AT(5000));
-	dialog_tick(&f->d, AT(6000));
 	assert_int_equal(call_must(f, "s@h")->media.nstreams, 2);
 	assert_int_equal(call_must(f, "s@h")->media.streams_refused, 2);
-	assert_int_equal(f->m.st.streams_refused, 2);
+	/* ... then two more from a NAT'd sender: one is the call's third, the other past its three. */
+	rtp2(f, "10.9.9.9", 30000, 0x200, AT(5100));
+	rtp2(f, "10.9.9.9", 30002, 0x201, AT(5200));
+	dialog_tick(&f->d, AT(6000));
+	dialog_tick(&f->d, AT(7000));
+	assert_int_equal(call_must(f, "s@h")->media.nstreams, 3);
+	assert_int_equal(call_must(f, "s@h")->media.streams_refused, 3);
+	assert_int_equal(f->m.st.streams_refused, 3);
 }
 
 /* Junk at the call's port from ports no SDP named: two unpaired places, then refused in the kernel. */
