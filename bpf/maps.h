@@ -30,6 +30,13 @@ __u64 unpaired_created = 0;
 __u64 unpaired_released = 0;
 
 /*
+ * Set by the agent before it sleeps long (no event for a while): the next
+ * event wakes it, and clears this, once.  While events flow the agent polls
+ * the ring instead, and nothing wakes it per event (see `events`).
+ */
+__u64 consumer_asleep = 0;	/* 64 bits: the BPF exchange of clang 14 is 64-bit only */
+
+/*
  * Media endpoints learned from SDP (c= address, m= port), with the clock of
  * each payload type.  Written by user space only; a hash because the key is
  * an address and a port, and entries come and go with calls.
@@ -132,14 +139,31 @@ struct {
 } pending_scratch SEC(".maps");
 
 /*
- * SIP, RTCP and RFC 4733 end packets to user space, the frame bytes copied
- * by the kernel behind a struct sipxdp_meta.  A perf buffer: per-CPU rings,
- * so producers on two CPUs never contend.
+ * SIP, RTCP and RFC 4733 end packets to user space: a struct sipxdp_meta
+ * and the frame.  A BPF ring buffer, not a perf buffer: one ring for all
+ * CPUs keeps the events of a call in the order they were seen (RSS may
+ * spread a call's messages over CPUs), and its producer can decline to
+ * wake the consumer: a wakeup per event (an irq_work on the path of every
+ * packet) was 15-20 us of the 20 us a SIP message cost in XDP.  The agent
+ * polls the ring instead (user/kern.c); 8 MiB hold a few thousand INVITEs.
  */
 struct {
-	__uint(type, BPF_MAP_TYPE_PERF_EVENT_ARRAY);
-	__uint(key_size, sizeof(__u32));
-	__uint(value_size, sizeof(__u32));
-} sip_events SEC(".maps");
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 8 << 20);
+} events SEC(".maps");
+
+/*
+ * Where an event is put together before it is copied into the ring: the
+ * helper that reads a multi-buffer frame writes to memory, not into a
+ * ring record of a size the verifier cannot bound.  One entry per CPU
+ * (an ARRAY indexed by CPU: a per-CPU array's values stop at 32 KiB);
+ * XDP and TC egress never run nested on one CPU.  Resized to the CPUs.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct sipxdp_event);
+} event_scratch SEC(".maps");
 
 #endif /* SIPXDP_MAPS_H */

@@ -168,27 +168,54 @@ static __always_inline void rtp_sample_of(struct rtp_sample *smp, const __u8 *rt
 	smp->bytes = len;
 }
 
-/* Hand a frame up through the perf buffer: SIP, RTCP or an RFC 4733 event. */
+/* The whole frame, all its buffers, into buf (len bytes, 1 to SIPXDP_EVENT_FRAME_MAX). */
+static __always_inline long load_frame(const struct hook *hk, void *buf, __u64 len)
+{
+	if (hk->tc)
+		return bpf_skb_load_bytes(hk->ctx, 0, buf, len);
+	return bpf_xdp_load_bytes(hk->ctx, 0, buf, len);
+}
+
+/* Past this much unread, the consumer is woken: a burst is not left to its next poll. */
+#define EVENTS_WAKE_AT	(2 << 20)
+
+/* Hand a frame up through the ring buffer: SIP, RTCP or an RFC 4733 event. */
 static __always_inline void send_up(const struct hook *hk, struct sipxdp_health *h,
 				    const struct frame_ref *f, void *payload, __u8 l4_proto, __u8 flags)
 {
-	struct sipxdp_meta m = {};
-	__u64 len = frame_len(hk);
+	__u32 slot = bpf_get_smp_processor_id();
+	struct sipxdp_event *ev = bpf_map_lookup_elem(&event_scratch, &slot);
+	__u64 len = frame_len(hk), wake;
 
-	m.ts_ns = now_ns(hk);
-	m.ifindex = hook_ifindex(hk);
-	m.cap_len = len;
-	m.l3_off = f->l3 - f->data;
-	m.l4_off = f->l4 - f->data;
-	m.payload_off = payload - f->data;
-	m.family = f->family;
-	m.l4_proto = l4_proto;
-	m.flags = flags;
-	m.clock = clock_source;
-	/* The upper 32 bits of flags ask the kernel to append cap frame bytes. */
-	if (bpf_perf_event_output(hk->ctx, &sip_events, (len << 32) | BPF_F_CURRENT_CPU,
-				  &m, sizeof(m)))
-		h->perf_fail++;
+	if (!ev || !len) {
+		h->event_fail++;
+		return;
+	}
+	if (len > SIPXDP_EVENT_FRAME_MAX) {
+		len = SIPXDP_EVENT_FRAME_MAX;
+		flags |= SIPXDP_META_F_CUT;
+	}
+	ev->m.ts_ns = now_ns(hk);
+	ev->m.ifindex = hook_ifindex(hk);
+	ev->m.cap_len = len;
+	ev->m.l3_off = f->l3 - f->data;
+	ev->m.l4_off = f->l4 - f->data;
+	ev->m.payload_off = payload - f->data;
+	ev->m.family = f->family;
+	ev->m.l4_proto = l4_proto;
+	ev->m.flags = flags;
+	ev->m.clock = clock_source;
+	/*
+	 * Wake the agent only when it sleeps (the exchange is a full barrier:
+	 * ordered after the agent's flag and its last look at the ring), or a
+	 * burst fills the ring faster than it polls.
+	 */
+	wake = __sync_lock_test_and_set(&consumer_asleep, 0) ||
+	       bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= EVENTS_WAKE_AT ?
+	       BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
+	if (load_frame(hk, ev->frame, len) ||
+	    bpf_ringbuf_output(&events, ev, sizeof(ev->m) + len, wake))
+		h->event_fail++;
 	else if (!(flags & (SIPXDP_META_F_RTCP | SIPXDP_META_F_DTMF)))
 		h->sip++;
 }

@@ -214,7 +214,7 @@ struct sipxdp_health {
 	__u64 rtp;		/* RTP packets counted in a stream */
 	__u64 non_rtp_media;	/* UDP to/from a media endpoint that is not RTP */
 	__u64 malformed;	/* truncated or inconsistent L2-L4 headers */
-	__u64 perf_fail;	/* bpf_perf_event_output failures */
+	__u64 event_fail;	/* events not handed up: the ring buffer was full */
 	__u64 stream_insert_fail; /* stream map full or no memory */
 	__u64 rtcp;		/* RTCP-looking packets on media endpoints */
 	__u64 non_ip;		/* frames that are not IPv4/IPv6 */
@@ -268,9 +268,21 @@ struct sipxdp_meta {
 };
 _Static_assert(sizeof(struct sipxdp_meta) == 32, "sipxdp_meta layout");
 
+/*
+ * An event as the ring buffer carries it: the header, then the frame, up to
+ * SIPXDP_EVENT_FRAME_MAX bytes (XDP frames are at most 64 KiB; a longer one,
+ * only possible on TC egress with GSO, is cut and flagged).
+ */
+#define SIPXDP_EVENT_FRAME_MAX	65536
+struct sipxdp_event {
+	struct sipxdp_meta m;
+	__u8 frame[SIPXDP_EVENT_FRAME_MAX];
+};
+
 #define SIPXDP_META_F_FRAG	(1U << 0)	/* an IP fragment: l4_off is where its payload starts */
 #define SIPXDP_META_F_RTCP	(1U << 1)	/* RTCP on a media endpoint, not SIP */
 #define SIPXDP_META_F_DTMF	(1U << 2)	/* an RFC 4733 event end packet: payload_off is its RTP header */
+#define SIPXDP_META_F_CUT	(1U << 3)	/* the frame was longer than SIPXDP_EVENT_FRAME_MAX */
 
 #define SIPXDP_CLOCK_MONO	0	/* bpf_ktime_get_ns() */
 #define SIPXDP_CLOCK_META	1	/* from XDP metadata: offline replay, Unix ns */

@@ -4,7 +4,7 @@
  *
  * Lifecycle: open the embedded skeleton, set rodata, size the maps, load,
  * attach through bpf_link (so a killed agent leaves nothing on the NIC),
- * then poll the perf buffer.  Functions return 0 or -errno.
+ * then poll the event ring buffer.  Functions return 0 or -errno.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -21,7 +21,6 @@
 #include "log.h"
 #include "sipxdp.skel.h"
 
-#define PERF_PAGES 64	/* per CPU: 256 KiB, room for a burst of large INVITEs */
 
 static const struct dp_ops kern_dp_ops;
 
@@ -37,32 +36,24 @@ void kern_log_setup(void)
 	libbpf_set_print(libbpf_print);
 }
 
-static void on_sample(void *ctx, int cpu, void *data, __u32 size)
+static int on_event(void *ctx, void *data, size_t size)
 {
 	struct kern *k = ctx;
 	struct sipxdp_meta m;
 
-	(void)cpu;
 	if (size < sizeof(m)) {
 		k->events_bad++;
-		return;
+		return 0;
 	}
 	memcpy(&m, data, sizeof(m));
 	/* The event's own framing only; what the headers must hold is reasm.c's to check. */
 	if (m.cap_len > size - sizeof(m) || m.payload_off > m.cap_len ||
 	    m.l4_off > m.cap_len || m.l3_off >= m.l4_off) {
 		k->events_bad++;
-		return;
+		return 0;
 	}
 	k->event_cb(k->event_ctx, &m, (const uint8_t *)data + sizeof(m));
-}
-
-static void on_lost(void *ctx, int cpu, __u64 cnt)
-{
-	struct kern *k = ctx;
-
-	k->perf_lost += cnt;
-	pr_warn("perf buffer on CPU %d lost %llu SIP events\n", cpu, (unsigned long long)cnt);
+	return 0;
 }
 
 /* The kernel's own account of a map's memory (fdinfo memlock), in KiB; -1 if unknown. */
@@ -130,6 +121,8 @@ int kern_open(struct kern *k, const struct kern_opts *o, kern_event_cb cb, void 
 	}
 	if (o->unpaired_max)
 		skel->rodata->unpaired_max = o->unpaired_max;
+	/* An event's assembly room per CPU (see event_scratch in bpf/maps.h). */
+	bpf_map__set_max_entries(skel->maps.event_scratch, k->nr_cpus);
 	if (o->max_streams)
 		bpf_map__set_max_entries(skel->maps.streams, o->max_streams);
 
@@ -141,11 +134,10 @@ int kern_open(struct kern *k, const struct kern_opts *o, kern_event_cb cb, void 
 		goto fail;
 	}
 
-	k->pb = perf_buffer__new(bpf_map__fd(skel->maps.sip_events), PERF_PAGES,
-				 on_sample, on_lost, k, NULL);
-	if (!k->pb) {
+	k->rb = ring_buffer__new(bpf_map__fd(skel->maps.events), on_event, k, NULL);
+	if (!k->rb) {
 		err = -errno;
-		pr_warn("create perf buffer: %s\n", strerror(-err));
+		pr_warn("create the event ring buffer: %s\n", strerror(-err));
 		goto fail;
 	}
 	return 0;
@@ -230,14 +222,30 @@ int kern_attach_egress(struct kern *k, const char *ifname)
 
 int kern_event_fd(struct kern *k)
 {
-	return perf_buffer__epoll_fd(k->pb);
+	return ring_buffer__epoll_fd(k->rb);
 }
 
 int kern_consume(struct kern *k)
 {
-	int err = perf_buffer__consume(k->pb);
+	int n = ring_buffer__consume(k->rb);
 
-	return err == -EINTR ? 0 : err < 0 ? err : 0;
+	return n == -EINTR ? 0 : n;
+}
+
+bool kern_asleep(struct kern *k)
+{
+	__atomic_store_n(&k->skel->bss->consumer_asleep, 1, __ATOMIC_SEQ_CST);
+	/* An event committed before the flag was seen: it did not wake us, so look. */
+	if (ring_buffer__consume(k->rb) > 0) {
+		kern_awake(k);
+		return true;
+	}
+	return false;
+}
+
+void kern_awake(struct kern *k)
+{
+	__atomic_store_n(&k->skel->bss->consumer_asleep, 0, __ATOMIC_RELAXED);
 }
 
 void kern_detach(struct kern *k, const char *ifname)
@@ -284,7 +292,7 @@ int kern_run_frame(struct kern *k, const uint8_t *frame, uint32_t len, uint64_t 
 	if (err)
 		return -errno;
 	/* SIP must be handled before the next frame, whose RTP it may announce. */
-	err = perf_buffer__consume(k->pb);
+	err = ring_buffer__consume(k->rb);
 	return err < 0 ? err : 0;
 }
 
@@ -315,10 +323,9 @@ static int kern_health(struct dp *dp, struct dp_health *out)
 	}
 	/*
 	 * What was lost is what the kernel could not hand up: it counts every
-	 * refusal.  The perf buffer's own lost records come late or not at all
-	 * (they are written when there is room again), and undercount.
+	 * refusal (the ring keeps no count of its own).
 	 */
-	out->events_lost = out->kernel.perf_fail;
+	out->events_lost = out->kernel.event_fail;
 	return 0;
 }
 
@@ -508,8 +515,8 @@ void kern_close(struct kern *k)
 		pr_info("detached from %s\n", k->ifname[i]);
 	}
 	k->nr_links = 0;
-	perf_buffer__free(k->pb);
-	k->pb = NULL;
+	ring_buffer__free(k->rb);
+	k->rb = NULL;
 	sipxdp_bpf__destroy(k->skel);
 	k->skel = NULL;
 	free(k->batch_keys);

@@ -14,7 +14,7 @@
 #include "sipxdp.h"
 
 struct sipxdp_bpf;
-struct perf_buffer;
+struct ring_buffer;
 
 #define KERN_MAX_LINKS 32
 /* Largest frame replayed offline: beyond a page, the kernel hands a frags-aware program a multi-buffer frame. */
@@ -32,19 +32,18 @@ struct kern_opts {
 	bool egress;		/* load the TC egress program too */
 };
 
-/* One perf event: its header and the frame bytes after it, framing checked. */
+/* One event of the ring: its header and the frame bytes after it, framing checked. */
 typedef void (*kern_event_cb)(void *ctx, const struct sipxdp_meta *m, const uint8_t *frame);
 
 struct kern {
 	struct dp dp;		/* first: the data plane this loader implements */
 	struct sipxdp_bpf *skel;
-	struct perf_buffer *pb;
+	struct ring_buffer *rb;
 	int link_fd[KERN_MAX_LINKS];
 	char ifname[KERN_MAX_LINKS][48];	/* for log lines: "eth0", "eth0 (egress)" */
 	char link_of[KERN_MAX_LINKS][16];	/* the interface each link is on */
 	int nr_links;
 	int nr_cpus;
-	uint64_t perf_lost;	/* events the perf buffer dropped */
 	uint64_t events_bad;	/* events too short or inconsistent to read */
 	kern_event_cb event_cb;
 	void *event_ctx;
@@ -64,9 +63,22 @@ struct dp *kern_dataplane(struct kern *k);
 int kern_attach(struct kern *k, const char *ifname, int mode);
 /* The same observer on TC egress of ifname: traffic the host itself sends. */
 int kern_attach_egress(struct kern *k, const char *ifname);
-/* To poll with other sockets: readable when events wait; then kern_consume() them. */
+/*
+ * The program does not wake the agent for each event: while events flow,
+ * the agent polls the ring every KERN_POLL_US (kern_consume); after
+ * KERN_IDLE_POLLS polls that found nothing it may sleep long, having said
+ * so with kern_asleep() (the next event then wakes it through
+ * kern_event_fd(), once).
+ */
+#define KERN_POLL_US 500
+#define KERN_IDLE_POLLS 40
 int kern_event_fd(struct kern *k);
+/* Hand every waiting event to the callback: how many, or -errno. */
 int kern_consume(struct kern *k);
+/* Before a long sleep: true if events came meanwhile (do not sleep then). */
+bool kern_asleep(struct kern *k);
+/* Awake again (woken or timed out). */
+void kern_awake(struct kern *k);
 /* Close the links on ifname (XDP, egress): it went away, or is attached anew. */
 void kern_detach(struct kern *k, const char *ifname);
 /* Run one frame through the program with its capture timestamp (offline mode). */

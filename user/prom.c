@@ -180,8 +180,6 @@ static void write_health(FILE *f, const struct dp_health *dh)
 		  offsetof(struct sipxdp_health, rtcp) },
 		{ "sipxdp_xdp_malformed_packets_total", "Frames with truncated or inconsistent headers.",
 		  offsetof(struct sipxdp_health, malformed) },
-		{ "sipxdp_xdp_perf_output_failures_total", "SIP packets the perf buffer refused.",
-		  offsetof(struct sipxdp_health, perf_fail) },
 		{ "sipxdp_xdp_stream_insert_failures_total", "New RTP streams the stream map refused.",
 		  offsetof(struct sipxdp_health, stream_insert_fail) },
 		{ "sipxdp_xdp_non_ip_packets_total", "Frames that are neither IPv4 nor IPv6.",
@@ -217,11 +215,11 @@ static void write_health(FILE *f, const struct dp_health *dh)
 	for (i = 0; i < sizeof(m) / sizeof(m[0]); i++)
 		scalar(f, m[i].name, "counter", m[i].help,
 		       *(const __u64 *)((const char *)h + m[i].off));
-	scalar(f, "sipxdp_perf_lost_events_total", "counter",
-	       "Events (SIP, RTCP, DTMF) the kernel could not hand up: the perf buffer was full.",
+	scalar(f, "sipxdp_events_lost_total", "counter",
+	       "Events (SIP, RTCP, DTMF) the kernel could not hand up: the ring buffer was full.",
 	       dh->events_lost);
-	scalar(f, "sipxdp_perf_bad_events_total", "counter",
-	       "Perf events too short or inconsistent to read.", dh->events_bad);
+	scalar(f, "sipxdp_events_bad_total", "counter",
+	       "Events too short or inconsistent to read.", dh->events_bad);
 }
 
 static void write_reasm(FILE *f, const struct reasm_figures *r)

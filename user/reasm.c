@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* reasm.c - SIP messages from perf events: UDP, IP fragments, TCP. */
+/* reasm.c - SIP messages from the kernel's events: UDP, IP fragments, TCP. */
 #include <errno.h>
 #include <string.h>
 #include <netinet/in.h>

@@ -36,7 +36,7 @@ struct reasm_figures {
 };
 
 int reasm_init(struct reasm *r, msg_cb cb, void *ctx);
-/* One perf event: meta and the frame bytes after it. */
+/* One event: meta and the frame bytes after it. */
 void reasm_event(struct reasm *r, const struct sipxdp_meta *m, const uint8_t *frame);
 /* Give up on fragments and TCP streams that waited too long. */
 void reasm_expire(struct reasm *r, uint64_t now_ns);

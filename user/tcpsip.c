@@ -3,7 +3,7 @@
  * tcpsip.c - SIP over TCP: per-direction stream reassembly and framing.
  *
  * What the kernel hands up is a capture, not a TCP receiver: segments can be
- * lost for good (perf buffer full), reordered (per-CPU buffers) or seen
+ * lost for good (the event ring full), reordered (by the network) or seen
  * twice (retransmissions).  So a gap is never trusted to fill: it is waited
  * for a bounded time and memory, then skipped, and the stream resynchronises
  * on the next line that looks like a SIP start line, as it does when the

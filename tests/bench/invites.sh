@@ -48,11 +48,11 @@ printf '  %8s %10s %10s %8s %10s %12s\n' rate/s sent counted lost evicted "agent
 best=0
 for rate in $RATES; do
 	n=$((rate * EACH))
-	i0=$(invites) l0=$(metric sipxdp_perf_lost_events_total) e0=$(evicted) c0=$(cpu_ticks)
+	i0=$(invites) l0=$(metric sipxdp_events_lost_total) e0=$(evicted) c0=$(cpu_ticks)
 	in_ns "$NSA" "$SIPFLOOD" invites --from 10.31.0.1 --to 10.31.0.2:5060 --count "$n" --rate "$rate" \
 		--mlines 1 --tag "r$rate" >"$NET_TMP/flood.log" 2>&1
 	sleep 1.2	# two intervals: the text file has the last of them
-	i1=$(invites) l1=$(metric sipxdp_perf_lost_events_total) e1=$(evicted) c1=$(cpu_ticks)
+	i1=$(invites) l1=$(metric sipxdp_events_lost_total) e1=$(evicted) c1=$(cpu_ticks)
 	sent=$(awk '{print $3}' "$NET_TMP/flood.log" | tail -1)
 	got=$((i1 - i0)) lost=$((l1 - l0))
 	us=$(awk -v t=$((c1 - c0)) -v hz="$(getconf CLK_TCK)" -v n="$got" 'BEGIN {printf "%.1f us", n ? t / hz / n * 1e6 : 0}')

@@ -66,7 +66,7 @@ PARSE_ERR = "sipxdp_sip_parse_errors_total"
 DGRAMS = "sipxdp_ipfrag_datagrams_total"
 OVERLAPS = "sipxdp_ipfrag_overlaps_total"
 TCP_MSGS = "sipxdp_tcp_sip_messages_total"
-BAD_EVENTS = "sipxdp_perf_bad_events_total"
+BAD_EVENTS = "sipxdp_events_bad_total"
 INVALID_EVENTS = "sipxdp_sip_events_invalid_total"
 
 
@@ -164,7 +164,7 @@ class Sender:
                     sent += 1
                 except OSError:
                     refused += 1	# shorter than the link header: af_packet says EINVAL
-        # 150 ms for the veth NAPI poll and the agent's perf reader, then a fresh file.
+        # 150 ms for the veth NAPI poll and the agent's ring reader, then a fresh file.
         after = self.wait_fresh(time.time() + 0.15)
         delta = {k: after[k] - self.before.get(k, 0) for k in after}
         malformed *= repeat

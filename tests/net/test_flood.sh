@@ -151,8 +151,8 @@ uac_bg "$DIR/uac2.log"
 wait "$UAC_PID"
 check "sipp's call after the flood succeeded" grep -q "Successful call.*1 " "$DIR/uac2.log"
 sleep 3
-check "no event lost while evicting ($(metric "$DIR/evict.prom" sipxdp_perf_lost_events_total))" \
-	test "$(metric "$DIR/evict.prom" sipxdp_perf_lost_events_total)" = 0
+check "no event lost while evicting ($(metric "$DIR/evict.prom" sipxdp_events_lost_total))" \
+	test "$(metric "$DIR/evict.prom" sipxdp_events_lost_total)" = 0
 EVICTED=$(awk '$1 == "sipxdp_calls_total{result=\"evicted\"}" {print $2}' "$DIR/evict.prom")
 check "18,000 and more fakes evicted ($EVICTED)" test "$EVICTED" -ge 18000
 stop_run evict

@@ -85,6 +85,7 @@ int main(int argc, char **argv)
 	skel = sipxdp_bpf__open();
 	if (!skel)
 		return 1;
+	bpf_map__set_max_entries(skel->maps.event_scratch, libbpf_num_possible_cpus());
 	skel->rodata->sip_ports[0] = htons(5060);
 	skel->rodata->nr_sip_ports = 1;
 	if (sipxdp_bpf__load(skel)) {
@@ -111,7 +112,7 @@ int main(int argc, char **argv)
 		t_rtp[i] = run_ns(xdp_fd, &rtp, repeat);
 		t_other[i] = run_ns(xdp_fd, &other, repeat);
 		t_unk[i] = run_ns(xdp_fd, &unknown_rtp, repeat);
-		/* Nobody reads the perf buffer here: once full, this times the refusal path. */
+		/* Nobody reads the ring here: once full, this times the refusal path. */
 		t_sip[i] = run_ns(xdp_fd, &sipf, repeat / 10);
 	}
 	{
@@ -123,7 +124,7 @@ int main(int argc, char **argv)
 		printf("  %-44s %8.1f ns  ratio %5.2f\n", "RTP, known stream (the per-packet path)", r, r / e);
 		printf("  %-44s %8.1f ns  ratio %5.2f\n", "RTP-looking UDP, unknown endpoints", u, u / e);
 		printf("  %-44s %8.1f ns  ratio %5.2f\n", "other UDP (DNS-like)", o, o / e);
-		printf("  %-44s %8.1f ns  ratio %5.2f\n", "SIP to perf buffer (buffer full after a while)", s, s / e);
+		printf("  %-44s %8.1f ns  ratio %5.2f\n", "SIP to the ring (full after a while)", s, s / e);
 		printf("  known-stream RTP costs %.1f ns over an empty program\n", r - e);
 	}
 	printf("kernel memory (memlock) per map, default sizes:\n");

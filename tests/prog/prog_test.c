@@ -58,7 +58,7 @@ static const uint8_t frag6[8] = { 0, 0, 0x00, 0x01, 0, 0, 0x12, 0x34 };	/* offse
 
 static const struct fixture fixtures[] = {
 	/* SIP */
-	{ "sip over udp to the perf buffer", {}, {
+	{ "sip over udp to the event ring", {}, {
 		{ .f = { SIP_UDP(FLOW4("10.0.0.1", "10.0.0.2", 5060, 5070, 0), OPTIONS) }, .t = 1000,
 		  .x = { .events = 1, .ev = { .family = 4, .l4_proto = IPPROTO_UDP }, .d = { .sip = 1 } } },
 	} },
@@ -507,10 +507,10 @@ static void jumbo_sip_frame(void)
 	put16(in + 8 + f.l3 + 2, 9000 - 14);
 	put16(in + 8 + f.l4 + 4, 9000 - f.l4);
 	in[8 + f.l3 + 10] = in[8 + f.l3 + 11] = 0;	/* checksum is not checked */
-	perf_buffer__consume(pb);
+	ring_buffer__consume(rb);
 	evs.n = 0;
 	err = bpf_prog_test_run_opts(bpf_program__fd(skel->progs.sipxdp_xdp), &o);
-	perf_buffer__consume(pb);
+	ring_buffer__consume(rb);
 	CHECK(!err && o.retval == XDP_PASS, "test run: %s, verdict %u", strerror(errno), o.retval);
 	CHECK(evs.n == 1 && m->cap_len == 9000 && evs.r[0].size >= 9000 && evs.r[0].data[8999] == '!' &&
 	      evs.r[0].data[f.payload] == 'M', "%d events, cap_len %u", evs.n, m->cap_len);
@@ -528,7 +528,7 @@ static void stream_map_full(void)
 	struct frame f;
 	int i, n;
 
-	small = sipxdp_bpf__open();
+	small = open_skel();
 	if (!small) {
 		CHECK(0, "open");
 		return;
@@ -572,7 +572,7 @@ static void loads_with_every_port(void)
 	int i, err;
 
 	for (c = 0; c < sizeof(clocks); c++) {
-		full = sipxdp_bpf__open();
+		full = open_skel();
 		if (!full) {
 			CHECK(0, "open");
 			return;
@@ -614,7 +614,7 @@ static void unpaired_budget_in_all(void)
 	struct frame f;
 	int i;
 
-	small = sipxdp_bpf__open();
+	small = open_skel();
 	if (!small) {
 		CHECK(0, "open");
 		return;
@@ -665,7 +665,7 @@ static int setup(void)
 	int err;
 
 	nr_cpus = libbpf_num_possible_cpus();
-	skel = sipxdp_bpf__open();
+	skel = open_skel();
 	if (!skel) {
 		printf("FAIL: open skeleton: %s\n", strerror(errno));
 		return -1;
@@ -680,9 +680,9 @@ static int setup(void)
 		printf("FAIL: load: %s\n", strerror(-err));
 		return -1;
 	}
-	pb = perf_buffer__new(bpf_map__fd(skel->maps.sip_events), 8, on_sample, NULL, NULL, NULL);
-	if (!pb) {
-		printf("FAIL: perf buffer: %s\n", strerror(errno));
+	rb = ring_buffer__new(bpf_map__fd(skel->maps.events), on_event, NULL, NULL);
+	if (!rb) {
+		printf("FAIL: ring buffer: %s\n", strerror(errno));
 		return -1;
 	}
 	return 0;
@@ -705,7 +705,7 @@ int main(void)
 		snprintf(cur, sizeof(cur), "%s", specials[i].name);
 		specials[i].run();
 	}
-	perf_buffer__free(pb);
+	ring_buffer__free(rb);
 	sipxdp_bpf__destroy(skel);
 	printf("prog: %d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;

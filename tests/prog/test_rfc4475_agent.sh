@@ -4,7 +4,7 @@
 # test_rfc4475_agent.sh - the RFC 4475 torture messages through the whole
 # agent, offline, built with AddressSanitizer, UndefinedBehaviorSanitizer and
 # LeakSanitizer.  The unit tier feeds them to user/sip.c alone; this feeds
-# them to the XDP program (BPF_PROG_TEST_RUN), the perf buffer, reassembly,
+# them to the XDP program (BPF_PROG_TEST_RUN), the event ring, reassembly,
 # the call table and both writers, as a capture would.
 #
 # Three replays, each a capture written with scapy:
@@ -128,9 +128,9 @@ common_checks() {	# common_checks NAME
 	check "$n: no sanitizer report on stderr" no_sanitizer_report "$out/$n.err"
 	check "$n: promtool check metrics" promtool check metrics <"$out/$n.prom"
 	check "$n: call records are JSON lines" jq -e . "$out/$n.json" >/dev/null
-	check "$n: no perf event lost or unreadable" eq "lost+bad+invalid" \
-		"$(( $(metric "$out/$n.prom" sipxdp_perf_lost_events_total) +
-		     $(metric "$out/$n.prom" sipxdp_perf_bad_events_total) +
+	check "$n: no event lost or unreadable" eq "lost+bad+invalid" \
+		"$(( $(metric "$out/$n.prom" sipxdp_events_lost_total) +
+		     $(metric "$out/$n.prom" sipxdp_events_bad_total) +
 		     $(metric "$out/$n.prom" sipxdp_sip_events_invalid_total) ))" 0
 }
 
