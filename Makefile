@@ -91,6 +91,15 @@ $(BUILD)/bench: tests/prog/bench.c tests/prog/frames.h $(BUILD)/sipxdp.skel.h in
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $(SIPXDP_CFLAGS) -Itests/prog $< -lbpf -lelf -lz -o $@
 
+$(BUILD)/bench_streams: tests/prog/bench_streams.c tests/prog/frames.h tests/tools/streams.h $(BUILD)/sipxdp.skel.h include/sipxdp.h include/rtp_stats.h | $(BUILD)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $(SIPXDP_CFLAGS) -Itests/prog $< -lbpf -lelf -lz -o $@
+
+# Synthetic calls, SIP then RTP, for the live benchmarks (tests/tools/rtpgen.c).
+$(BUILD)/rtpgen: tests/tools/rtpgen.c tests/tools/streams.h | $(BUILD)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $(SIPXDP_CFLAGS) $< -o $@
+
 # Bounded floods from inside the test namespaces (tests/tools/sipflood.c).
 $(BUILD)/sipflood: tests/tools/sipflood.c | $(BUILD)
 	$(call msg,CC,$@)
@@ -111,8 +120,11 @@ test-net: all $(BUILD)/sipflood
 conformance: all
 	$(Q)./tests/run.sh conformance
 
-bench: $(BUILD)/bench all $(BUILD)/sipflood
+BENCH_TOOLS := $(BUILD)/bench $(BUILD)/bench_streams $(BUILD)/rtpgen $(BUILD)/sipflood
+
+bench: all $(BENCH_TOOLS)
 	$(Q)$(BUILD)/bench
+	$(Q)$(BUILD)/bench_streams
 	$(Q)./tests/bench/learn.sh
 	$(Q)./tests/bench/invites.sh
 

@@ -166,4 +166,16 @@ struct {
 	__type(value, struct sipxdp_event);
 } event_scratch SEC(".maps");
 
+/*
+ * The benchmark's floor (sipxdp_floor in sipxdp.bpf.c): a hash of the same
+ * key and size as streams, with a counter for a value.  Never created by
+ * the agent (kern.c).
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, SIPXDP_DEF_MAX_STREAMS);
+	__type(key, struct stream_key);
+	__type(value, __u64);
+} floor_streams SEC(".maps");
+
 #endif /* SIPXDP_MAPS_H */

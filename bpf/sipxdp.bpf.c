@@ -166,6 +166,7 @@ static __always_inline void rtp_sample_of(struct rtp_sample *smp, const __u8 *rt
 	smp->pt = rtp[1] & 0x7f;
 	smp->marker = rtp[1] >> 7;
 	smp->bytes = len;
+	smp->clock_code = CLK_NONE;	/* the caller knows it, if anyone does */
 }
 
 /* The whole frame, all its buffers, into buf (len bytes, 1 to SIPXDP_EVENT_FRAME_MAX). */
@@ -247,9 +248,8 @@ static __always_inline int stream_key_eq(const struct stream_key *a, const struc
 /*
  * A stream is starting: if its first packets came before its endpoint was
  * known, continue from the record they left (see `pending`).  The record
- * is copied under its lock, from after the lock word to the clock table
- * (a held record has no clocks: the new stream's are in ns already), and
- * removed.  Returns 1 when ns was filled.
+ * is copied under its lock, all but the lock word, and removed.  Returns 1
+ * when ns was filled.
  */
 static __always_inline int claim_pending(struct sipxdp_health *h, const struct stream_key *sk,
 					 struct stream_state *ns)
@@ -265,7 +265,7 @@ static __always_inline int claim_pending(struct sipxdp_health *h, const struct s
 		return 0;
 	bpf_spin_lock(&pr->st.lock);
 	__builtin_memcpy((__u8 *)ns + STREAM_STATE_BODY, (__u8 *)&pr->st + STREAM_STATE_BODY,
-			 STREAM_STATE_CLOCKS - STREAM_STATE_BODY);
+			 sizeof(*ns) - STREAM_STATE_BODY);
 	bpf_spin_unlock(&pr->st.lock);
 	bpf_map_delete_elem(&pending, &ek);
 	h->pending_claimed++;
@@ -373,31 +373,33 @@ static __always_inline struct endpoint_info *endpoint_at(const struct sipxdp_add
 }
 
 /*
- * A new stream's clock per payload type: the first endpoint's table, and
- * for the types its SDP does not name (code 0), the other end's.  Eight
- * codes at a time and without a branch per code: a loop of 128 compares
- * took the verifier past its million instructions (kernel 6.18).  H is set
- * in a byte of `named` exactly when that byte of `a` is not zero; no carry
- * crosses bytes (the low seven bits are added separately from the high).
+ * The clock of payload type pt at endpoint ep, else at other (what one end's
+ * SDP does not name, the other's may): 0 (CLK_NONE) when neither names it.
  */
-static __always_inline void stream_take_clocks(struct stream_state *ns, const struct endpoint_info *ep,
-					       const struct endpoint_info *other)
+static __always_inline __u8 clock_at(const struct endpoint_info *ep, const struct endpoint_info *other, __u8 pt)
 {
-	const __u64 L = 0x7f7f7f7f7f7f7f7fULL, H = 0x8080808080808080ULL;
-	const __u64 *a = (const __u64 *)ep->clock_code, *b;
-	__u64 *out = (__u64 *)ns->clock_code_pt;
-	int i;
+	__u8 code = ep ? ep->clock_code[pt & (SIPXDP_NR_PT - 1)] : CLK_NONE;
 
-	if (!other) {
-		__builtin_memcpy(out, a, SIPXDP_NR_PT);
-		return;
-	}
-	b = (const __u64 *)other->clock_code;
-	for (i = 0; i < SIPXDP_NR_PT / 8; i++) {
-		__u64 named = (((a[i] & L) + L) | a[i]) & H;
+	if (code == CLK_NONE && other)
+		code = other->clock_code[pt & (SIPXDP_NR_PT - 1)];
+	return code;
+}
 
-		out[i] = a[i] | (b[i] & ~((named >> 7) * 0xff));
-	}
+/* An endpoint whose table may name a stream's clocks: not an RTCP port. */
+static __always_inline const struct endpoint_info *media_end(const struct endpoint_info *ep)
+{
+	return ep && !(ep->flags & ENDPOINT_F_RTCP) ? ep : NULL;
+}
+
+/*
+ * A known stream's packet of another payload type than its last (a digit,
+ * comfort noise): the clock from the endpoints' tables, as for a new stream.
+ * Two lookups, taken only when the payload type changes.
+ */
+static __always_inline __u8 clock_of(const struct stream_key *sk, __u8 pt)
+{
+	return clock_at(media_end(endpoint_at(&sk->dst, sk->dport)),
+			media_end(endpoint_at(&sk->src, sk->sport)), pt);
 }
 
 /*
@@ -455,21 +457,20 @@ static __always_inline bool start_stream(const struct hook *hk, struct sipxdp_he
 	if (!ns)
 		return true;
 	/*
-	 * Both ends' tables are merged first, so that neither endpoint is live
-	 * in what follows: with `other` NULL on one path and not on the other,
-	 * the verifier walked the whole stream start twice over (kernel 6.18:
-	 * 860,000 instructions processed with three SIP ports, then "BPF
+	 * What both ends say is read first, so that neither endpoint pointer is
+	 * live in what follows: with `other` NULL on one path and not on the
+	 * other, the verifier walked the whole stream start twice over (kernel
+	 * 6.18: 860,000 instructions processed with three SIP ports, then "BPF
 	 * program is too large"; the prog test "loads with every port slot
 	 * used" checks the margin).
 	 */
 	event_pt = ep->event_pt ? ep->event_pt : other ? other->event_pt : 0;
-	stream_take_clocks(ns, ep, other);
-	smp->now_ns = now_ns(hk);
+	smp->clock_code = clock_at(ep, other, smp->pt);
 	if (claim_pending(h, sk, ns)) {
-		/* Held before the SDP was known: only now are the clocks. */
+		/* Held before the SDP was known: its packets had no clock, this one has. */
 		rtp_stream_update(ns, smp);
 	} else {
-		__builtin_memset(ns, 0, STREAM_STATE_CLOCKS);
+		__builtin_memset(ns, 0, sizeof(*ns));
 		rtp_stream_init(ns, smp);
 	}
 	ns->event_pt = event_pt;
@@ -509,11 +510,18 @@ static __always_inline bool count_rtp(const struct hook *hk, struct sipxdp_healt
 	sk->ssrc = (__u32)rtp[8] << 24 | (__u32)rtp[9] << 16 | (__u32)rtp[10] << 8 | rtp[11];
 	rtp_sample_of(&smp, rtp, len);
 
+	/*
+	 * The time first, before the lookup: the clock's read is ordered (an
+	 * lfence before rdtsc in a KVM guest's kvm-clock), and after the lookup
+	 * nothing past it, the stream's next cache line included, is fetched
+	 * until it returns.  No helper may run under the lock.
+	 */
+	smp.now_ns = now_ns(hk);
 	st = bpf_map_lookup_elem(&streams, sk);
 	if (!st)
 		return start_stream(hk, h, sk, &smp);
-	/* Read the clock only for packets we count, and before the lock: no helper may run under it. */
-	smp.now_ns = now_ns(hk);
+	/* The clock of its payload type: the last packet's, unless it changed; pt and its clock go together. */
+	smp.clock_code = st->pt == smp.pt ? st->clock_code : clock_of(sk, smp.pt);
 	bpf_spin_lock(&st->lock);
 	rtp_stream_update(st, &smp);
 	bpf_spin_unlock(&st->lock);
@@ -772,5 +780,42 @@ int sipxdp_tc(struct __sk_buff *skb)
 SEC("xdp")
 int sipxdp_empty(struct xdp_md *ctx)
 {
+	return XDP_PASS;
+}
+
+/*
+ * The floor for benchmarks (make bench): the least a per-stream counter can
+ * cost here.  The same parsing of Ethernet, IP and UDP, the SSRC read, one
+ * lookup in a hash of the stream map's key and size, one atomic add: what
+ * sipxdp_xdp does for a known stream but for its statistics, its clock
+ * read, its lock and its port test.
+ */
+SEC("xdp")
+int sipxdp_floor(struct xdp_md *ctx)
+{
+	void *data = (void *)(long)ctx->data, *end = (void *)(long)ctx->data_end;
+	const struct hook hk = { ctx, 0 };
+	struct cursor c = { .pos = data };
+	struct stream_key sk = {};
+	struct frag_info fi = {};
+	struct sipxdp_health h;
+	struct frame_ref frame;
+	struct udphdr *udp;
+	__u64 *n;
+	__u8 *rtp;
+	int proto, len, beyond;
+
+	if (parse_l2_l3(&hk, &h, &c, end, &sk, &fi, &frame, &proto) != WALK_ON || proto != IPPROTO_UDP)
+		return XDP_PASS;
+	len = parse_udphdr(&c, end, &udp, &beyond);
+	rtp = c.pos;
+	if (len < RTP_HDR_LEN || (void *)(rtp + RTP_HDR_LEN) > end)
+		return XDP_PASS;
+	sk.sport = udp->source;
+	sk.dport = udp->dest;
+	sk.ssrc = (__u32)rtp[8] << 24 | (__u32)rtp[9] << 16 | (__u32)rtp[10] << 8 | rtp[11];
+	n = bpf_map_lookup_elem(&floor_streams, &sk);
+	if (n)
+		__sync_fetch_and_add(n, 1);
 	return XDP_PASS;
 }

@@ -15,6 +15,8 @@ PKGS=(
 	# tests: peers, oracles and tools of the prog, net and conformance tiers
 	iproute2 sip-tester tshark tcpreplay prometheus prometheus-node-exporter
 	python3 python3-scapy jq curl procps util-linux
+	# benchmarks: the observers sipxdp is measured beside (tcpdump, tshark above, sngrep)
+	tcpdump sngrep
 )
 
 missing=()

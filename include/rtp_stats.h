@@ -50,7 +50,11 @@
 #define RTP_PT_CN	13
 #define RTP_PT_CN_OLD	19
 
-/* What the statistics need from one RTP packet, in host byte order. */
+/*
+ * What the statistics need from one RTP packet, in host byte order, and the
+ * clock of its payload type (enum sipxdp_clock, CLK_NONE: no clock), which
+ * the caller knows from the endpoints' SDP.
+ */
 struct rtp_sample {
 	__u64 now_ns;
 	__u32 ts;
@@ -58,6 +62,7 @@ struct rtp_sample {
 	__u16 seq;
 	__u8 pt;
 	__u8 marker;
+	__u8 clock_code;
 };
 
 static __always_inline int rtp_pt_is_cn(__u8 pt)
@@ -76,7 +81,7 @@ static __always_inline __u64 rtp_ticks_to_ns(__u64 ticks, __u8 code)
 	return ticks * (q32 >> 32) + ((ticks * (q32 & 0xffffffffULL) + (1ULL << 31)) >> 32);
 }
 
-/* The first packet of a stream whose clock_code_pt table is filled in already. */
+/* The first packet of a stream. */
 static __always_inline void rtp_stream_init(struct stream_state *s,
 					    const struct rtp_sample *p)
 {
@@ -87,7 +92,7 @@ static __always_inline void rtp_stream_init(struct stream_state *s,
 	s->base_seq = p->seq;
 	s->max_seq = p->seq;
 	s->pt = p->pt & (SIPXDP_NR_PT - 1);
-	s->clock_code = s->clock_code_pt[s->pt];
+	s->clock_code = p->clock_code;
 	s->seen_window = 1;
 	s->bad_seq = RTP_SEQ_NONE;
 	s->first_ts = p->ts;
@@ -162,7 +167,7 @@ static __always_inline void rtp_stream_update(struct stream_state *s,
 	__u64 before = s->packets;		/* tshark's total_nr at this packet */
 	__u8 prev_pt = s->pt;
 	__u8 pt = p->pt & (SIPXDP_NR_PT - 1);
-	__u8 code = s->clock_code_pt[pt];
+	__u8 code = p->clock_code;
 	__s64 delta_ns = (__s64)(p->now_ns - s->last_ns);
 	/* tshark 4.0: "wrong timestamp" is a timestamp before the stream's first. */
 	int wrong_ts = (__s32)(p->ts - s->first_ts) < 0;

@@ -92,8 +92,10 @@ _Static_assert(sizeof(struct stream_key) == 40, "stream_key layout");
 
 /*
  * Per-stream RTP state, updated in the kernel under `lock` (see
- * bpf/sipxdp.bpf.c for why a spin lock) and by the same inline code in
- * include/rtp_stats.h wherever else statistics are computed.
+ * bpf/maps.h for why a spin lock) and by the same inline code in
+ * include/rtp_stats.h wherever else statistics are computed.  The clock of
+ * a payload type is not kept here (the endpoints' tables have them): a
+ * packet of another payload type than the last looks it up.
  *
  * Times are nanoseconds on the clock named by sipxdp_meta.clock (monotonic in
  * live mode, the capture's Unix time in offline mode).  Jitter values are
@@ -101,45 +103,53 @@ _Static_assert(sizeof(struct stream_key) == 40, "stream_key layout");
  * fixed-point form of the RFC's `J += |D| - ((J + 8) >> 4)`).
  */
 struct stream_state {
+	/* First cache line: what every packet reads and writes. */
 	struct bpf_spin_lock lock;
 	__u32 flags;			/* STREAM_F_* */
-
 	__u64 packets;			/* all RTP packets, duplicates included */
 	__u64 bytes;			/* UDP payload bytes */
-	__u64 first_ns;
 	__u64 last_ns;			/* arrival of the newest packet */
-
-	/* RFC 3550 A.1 sequence state */
-	__u32 base_seq;			/* first sequence number seen */
-	__u32 cycles;			/* wraps, times 65536 */
-	__u16 max_seq;			/* highest sequence number seen */
+	__u16 max_seq;			/* RFC 3550 A.1: highest sequence number seen */
 	__u8 pt;			/* payload type of the newest packet */
-	__u8 clock_code;		/* clock of pt, see clock_code[] */
-	__u32 out_of_order;		/* late but not duplicated */
+	__u8 clock_code;		/* its clock (enum sipxdp_clock), from the endpoints' SDP */
+	__u32 cycles;			/* wraps, times 65536 */
 	__u64 seen_window;		/* bit k: max_seq - k was received */
+	__u32 ref_ts;			/* RTP timestamp of the newest packet with a known clock */
+	__u32 first_ts;			/* RTP timestamp of the first packet */
+	__u64 jitter_q4;		/* RFC 3550 A.8 J as tshark 4.0 computes it, ns << 4 */
+
+	/* Second: what regular packets and late ones add to. */
+	__u64 max_jitter_q4;
+	__u64 mean_acc_q4;		/* mean jitter * (packets - 1), see rtp_stream_update() */
+	__u64 max_delta_ns;		/* largest gap between regular packets */
+	__u32 jitter_n;			/* packets that entered max and mean */
+	__u8 event_pt;			/* telephone-event PT, from either end's SDP; 0 if none */
+	__u8 pad[3];
 	__u64 duplicates;
+	__u32 out_of_order;		/* late but not duplicated */
 	__u32 bad_seq;			/* RFC 3550 A.1: the seq after a large jump, + 1 */
+	__u64 first_ns;
+
+	/* Third: what a sequence restart (RFC 3550 A.1) keeps. */
+	__u32 base_seq;			/* first sequence number seen */
 	__u32 restarts;			/* sequence restarts (a sender that reset its numbering) */
 	__s64 lost_before;		/* loss counted before the last restart */
 	__u64 received_base;		/* packets before the last restart */
 	__u64 bad_received;		/* packets before the jump that bad_seq follows */
 	__u32 strays;			/* jumped packets no restart confirmed: not received */
-	__u32 first_ts;			/* RTP timestamp of the first packet */
-
-	/* RFC 3550 A.8 jitter, as tshark 4.0 computes it (include/rtp_stats.h) */
-	__u32 ref_ts;			/* RTP timestamp of the newest packet with a known clock */
-	__u32 jitter_n;			/* packets that entered max and mean */
-	__u8 event_pt;			/* telephone-event PT, from either end's SDP; 0 if none */
-	__u8 pad2[7];
-	__u64 jitter_q4;		/* current J, ns << 4 */
-	__u64 max_jitter_q4;
-	__u64 mean_acc_q4;		/* mean jitter * (packets - 1), see rtp_stream_update() */
-	__u64 max_delta_ns;		/* largest gap between regular packets */
-
-	__u8 clock_code_pt[SIPXDP_NR_PT]; /* from the endpoints' SDP */
+	__u32 pad2;
+	__u64 pad3;			/* to 168 bytes: see below */
 };
-_Static_assert(sizeof(struct stream_state) == 288, "stream_state layout");
-_Static_assert(__builtin_offsetof(struct stream_state, clock_code_pt) % 8 == 0, "clock_code_pt aligned");
+/*
+ * A hash map's element is a 48-byte header (struct htab_elem, kernel 6.x),
+ * the key, then the value: 48 + 40 + 168 is 256, so that in the map's
+ * preallocated array every stream starts on a cache line and a packet of
+ * the regular path (the first 93 bytes of the value) touches three lines,
+ * the key's two and one more.  At 160 bytes (248-byte elements) six
+ * streams in eight straddled a fourth.
+ */
+_Static_assert(sizeof(struct stream_key) + sizeof(struct stream_state) == 256 - 48, "stream element of 256 bytes");
+_Static_assert(__builtin_offsetof(struct stream_state, max_jitter_q4) == 64, "hot state first");
 
 /*
  * Everything after the lock: what a copy of a stream's state takes (the
@@ -148,9 +158,6 @@ _Static_assert(__builtin_offsetof(struct stream_state, clock_code_pt) % 8 == 0, 
  */
 #define STREAM_STATE_BODY	__builtin_offsetof(struct stream_state, flags)
 _Static_assert(STREAM_STATE_BODY == sizeof(struct bpf_spin_lock), "stream_state: the lock comes first");
-/* ... and everything before the clock table, which comes last. */
-#define STREAM_STATE_CLOCKS	__builtin_offsetof(struct stream_state, clock_code_pt)
-_Static_assert(STREAM_STATE_CLOCKS + SIPXDP_NR_PT == sizeof(struct stream_state), "clock table last");
 
 #define STREAM_F_VALID		(1U << 0)	/* RFC 3550 A.1 probation passed: two packets in sequence */
 #define STREAM_F_UNPAIRED	(1U << 1)	/* one end only is a learned endpoint: counted in its budget */
@@ -164,7 +171,7 @@ struct pending_rtp {
 	struct stream_key key;
 	struct stream_state st;
 };
-_Static_assert(sizeof(struct pending_rtp) == 328, "pending_rtp layout");
+_Static_assert(sizeof(struct pending_rtp) == 208, "pending_rtp layout");
 
 /* Clock-rate codes: index into sipxdp_clock_hz / sipxdp_clock_ns_q32. */
 enum sipxdp_clock {

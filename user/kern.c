@@ -113,6 +113,8 @@ int kern_open(struct kern *k, const struct kern_opts *o, kern_event_cb cb, void 
 	skel->rodata->nr_tls_ports = i;
 	skel->rodata->clock_source = o->offline ? SIPXDP_CLOCK_META : SIPXDP_CLOCK_MONO;
 	bpf_program__set_autoload(skel->progs.sipxdp_empty, false);
+	bpf_program__set_autoload(skel->progs.sipxdp_floor, false);
+	bpf_map__set_autocreate(skel->maps.floor_streams, false);
 	if (!o->egress)
 		bpf_program__set_autoload(skel->progs.sipxdp_tc, false);
 	if (o->max_endpoints) {

@@ -133,11 +133,6 @@ struct want {
 #define HAS(x)		{ W_HAS, (int64_t)(x) }		/* all these bits set */
 #define LACKS(x)	{ W_LACKS, (int64_t)(x) }	/* none of these bits set */
 
-struct pt_want {
-	uint8_t pt;
-	struct want code;		/* clock_code_pt[pt]; W_ANY ends the list */
-};
-
 /* One stream after a step. */
 struct stream_want {
 	int absent;			/* it must not exist */
@@ -145,8 +140,6 @@ struct stream_want {
 	uint32_t ssrc;
 	struct want packets, bytes, lost, duplicates, out_of_order, jitter_q4, max_delta_ns;
 	struct want first_ns, last_ns, base_seq, max_seq, pt, clock_code, event_pt, flags;
-	struct want nr_clocks;		/* payload types with a clock */
-	struct pt_want clock_pt[6];
 };
 
 /* The fields of struct stream_want and what each is of a stream. */
@@ -165,8 +158,7 @@ struct stream_want {
 	X(pt, st->pt)						\
 	X(clock_code, st->clock_code)				\
 	X(event_pt, st->event_pt)				\
-	X(flags, st->flags)					\
-	X(nr_clocks, nr_clocks(st))
+	X(flags, st->flags)
 
 /* What every perf event of a step says; left out (0), what its frame says. */
 struct ev_want {
@@ -551,19 +543,10 @@ static void check_want(const char *what, const struct want *w, int64_t got)
 	      (long long)w->v, (unsigned long long)w->v);
 }
 
-static int64_t nr_clocks(const struct stream_state *st)
-{
-	int i, n = 0;
-
-	for (i = 0; i < SIPXDP_NR_PT; i++)
-		n += st->clock_code_pt[i] != CLK_NONE;
-	return n;
-}
-
 static int stream_want_used(const struct stream_want *w)
 {
 #define USED(name, expr) || w->name.op != W_ANY
-	return w->absent || w->clock_pt[0].code.op != W_ANY STREAM_FIELDS(USED);
+	return w->absent STREAM_FIELDS(USED);
 #undef USED
 }
 
@@ -572,8 +555,7 @@ static void check_stream(const struct stream_want *w, const struct step *s)
 	const struct flow *fl = w->flow.family ? &w->flow : &s->f.flow;
 	uint32_t ssrc = w->flow.family ? w->ssrc : s->f.ssrc + ((s->n ? s->n : 1) - 1) * s->dssrc;
 	struct stream_state stream, *st = &stream;
-	char what[64];
-	int found, i;
+	int found;
 
 	found = !stream_get(fl, ssrc, st);
 	if (w->absent) {
@@ -588,10 +570,6 @@ static void check_stream(const struct stream_want *w, const struct step *s)
 #define CHECK_FIELD(name, expr) check_want(#name, &w->name, (int64_t)(expr));
 	STREAM_FIELDS(CHECK_FIELD)
 #undef CHECK_FIELD
-	for (i = 0; i < 6 && w->clock_pt[i].code.op != W_ANY; i++) {
-		snprintf(what, sizeof(what), "clock_code_pt[%u]", w->clock_pt[i].pt);
-		check_want(what, &w->clock_pt[i].code, st->clock_code_pt[w->clock_pt[i].pt & 127]);
-	}
 }
 
 /* A map's entry count: as stated, or as before the step. */

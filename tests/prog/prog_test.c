@@ -285,38 +285,55 @@ static const struct fixture fixtures[] = {
 	  { EP_CALLEE, EP_CALLER(TEL_EVENT, 0, { 96, CLK_16000 }) }, {
 		{ .f = { RTP(CALLER, 0, 1, 0, 0x2001) }, .t = SEC,
 		  .x = { .d = { .rtp = 1 }, .streams = EQ(1), .st = { {
-			.clock_pt = { { 0, EQ(CLK_8000) }, { 96, EQ(CLK_16000) }, { TEL_EVENT, EQ(CLK_NONE) } },
-			.nr_clocks = EQ(2), .event_pt = EQ(TEL_EVENT), .clock_code = EQ(CLK_8000) } } } },
+			.event_pt = EQ(TEL_EVENT), .clock_code = EQ(CLK_8000) } } } },
 		/* PT 96 on its 16 kHz clock: 320 ticks in 20 ms, no jitter (8 kHz would make it 40 ms). */
 		{ .f = { RTP(CALLER, 96, 2, 320, 0x2001) }, .t = SEC + 20 * MS,
 		  .x = { .d = { .rtp = 1 }, .st = { { .pt = EQ(96), .clock_code = EQ(CLK_16000),
 						      .jitter_q4 = EQ(0) } } } },
+		/* A digit: telephone-event has no clock the jitter counts on. */
+		{ .f = { EVENT(CALLER, TEL_EVENT, 3, 640, 0x2001, 0) }, .t = SEC + 40 * MS,
+		  .x = { .d = { .rtp = 1 }, .st = { { .pt = EQ(TEL_EVENT), .clock_code = EQ(CLK_NONE) } } } },
+		/* Back to PCMU: its clock again, from the destination's table. */
+		{ .f = { RTP(CALLER, 0, 4, 960, 0x2001) }, .t = SEC + 60 * MS,
+		  .x = { .d = { .rtp = 1 }, .st = { { .pt = EQ(0), .clock_code = EQ(CLK_8000),
+						      .packets = EQ(4) } } } },
 	} },
 	{ "both ends name a payload type: the destination's clock and event type win",
 	  { EP4("10.0.0.2", 6000, TEL_EVENT, 0, { 0, CLK_8000 }, { 127, CLK_48000 }),
 	    EP_CALLER(100, 0, { 0, CLK_16000 }, { 1, CLK_11025 }, { 7, CLK_22050 }, { 8, CLK_8000 },
 		      { 96, CLK_16000 }, { 127, CLK_90000 }) }, {
-		/* Codes in both bytes and words of the eight-at-a-time merge. */
+		/* Each payload type in turn, a stream's first packet and then a change of type. */
 		{ .f = { RTP(CALLER, 0, 1, 0, 0x2002) }, .t = SEC,
 		  .x = { .d = { .rtp = 1 }, .streams = EQ(1), .st = { {
-			.clock_pt = { { 0, EQ(CLK_8000) }, { 1, EQ(CLK_11025) }, { 7, EQ(CLK_22050) },
-				      { 8, EQ(CLK_8000) }, { 96, EQ(CLK_16000) }, { 127, EQ(CLK_48000) } },
-			.nr_clocks = EQ(6), .event_pt = EQ(TEL_EVENT) } } } },
+			.clock_code = EQ(CLK_8000), .event_pt = EQ(TEL_EVENT) } } } },
+		{ .f = { RTP(CALLER, 1, 2, 160, 0x2002) }, .t = SEC + 20 * MS,
+		  .x = { .d = { .rtp = 1 }, .st = { { .pt = EQ(1), .clock_code = EQ(CLK_11025) } } } },
+		{ .f = { RTP(CALLER, 7, 3, 320, 0x2002) }, .t = SEC + 40 * MS,
+		  .x = { .d = { .rtp = 1 }, .st = { { .pt = EQ(7), .clock_code = EQ(CLK_22050) } } } },
+		{ .f = { RTP(CALLER, 8, 4, 480, 0x2002) }, .t = SEC + 60 * MS,
+		  .x = { .d = { .rtp = 1 }, .st = { { .pt = EQ(8), .clock_code = EQ(CLK_8000) } } } },
+		{ .f = { RTP(CALLER, 96, 5, 640, 0x2002) }, .t = SEC + 80 * MS,
+		  .x = { .d = { .rtp = 1 }, .st = { { .pt = EQ(96), .clock_code = EQ(CLK_16000) } } } },
+		{ .f = { RTP(CALLER, 127, 6, 800, 0x2002) }, .t = SEC + 100 * MS,
+		  .x = { .d = { .rtp = 1 }, .st = { { .pt = EQ(127), .clock_code = EQ(CLK_48000),
+						      .packets = EQ(6) } } } },
 	} },
-	{ "a source endpoint that is an rtcp port is not merged",
+	{ "a source endpoint that is an rtcp port names no clock",
 	  { EP_CALLEE, EP_CALLER(TEL_EVENT, ENDPOINT_F_RTCP, { 96, CLK_16000 }) }, {
-		{ .f = { RTP(CALLER, 0, 1, 0, 0x2003) }, .t = SEC,
+		{ .f = { RTP(CALLER, 96, 1, 0, 0x2003) }, .t = SEC,
 		  .x = { .d = { .rtp = 1 }, .streams = EQ(1), .st = { {
-			.clock_pt = { { 0, EQ(CLK_8000) }, { 96, EQ(CLK_NONE) } }, .nr_clocks = EQ(1),
-			.event_pt = EQ(0) } } } },
-		{ .f = { EVENT(CALLER, TEL_EVENT, 2, 160, 0x2003, 1) }, .t = SEC + 20 * MS,
+			.clock_code = EQ(CLK_NONE), .event_pt = EQ(0) } } } },
+		{ .f = { RTP(CALLER, 0, 2, 160, 0x2003) }, .t = SEC + 20 * MS,
+		  .x = { .d = { .rtp = 1 }, .st = { { .clock_code = EQ(CLK_8000) } } } },
+		{ .f = { RTP(CALLER, 96, 3, 320, 0x2003) }, .t = SEC + 40 * MS,
+		  .x = { .d = { .rtp = 1 }, .st = { { .clock_code = EQ(CLK_NONE) } } } },
+		{ .f = { EVENT(CALLER, TEL_EVENT, 4, 480, 0x2003, 1) }, .t = SEC + 60 * MS,
 		  .x = { .d = { .rtp = 1 } } },
 	} },
 	{ "only the source is a learned endpoint: its table", { EP_CALLER(TEL_EVENT, 0, { 96, CLK_16000 }) }, {
 		{ .f = { RTP(CALLER, 96, 1, 0, 0x2004) }, .t = SEC,
 		  .x = { .d = { .rtp = 1 }, .streams = EQ(1), .st = { {
-			.clock_pt = { { 96, EQ(CLK_16000) } }, .nr_clocks = EQ(1), .clock_code = EQ(CLK_16000),
-			.event_pt = EQ(TEL_EVENT) } } } },
+			.clock_code = EQ(CLK_16000), .event_pt = EQ(TEL_EVENT) } } } },
 		{ .f = { EVENT(CALLER, TEL_EVENT, 2, 320, 0x2004, 1) }, .t = SEC + 20 * MS,
 		  .x = { .events = 1, .ev = { .flags = SIPXDP_META_F_DTMF },
 			 .d = { .rtp = 1, .dtmf_events = 1 } } },

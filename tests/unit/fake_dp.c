@@ -201,14 +201,20 @@ unsigned int fake_dp_count(const struct fake_dp *f, enum fake_op op, uint16_t po
 	return n;
 }
 
-/* As the program's stream_take_clocks(): the first end's clocks, the other's where it has none. */
-static void take_clocks(struct stream_state *st, const struct endpoint_info *ep, const struct endpoint_info *other)
+/* As the program's media_end(): an endpoint whose clocks count, not an RTCP port. */
+static const struct fake_ep *media_end(const struct fake_ep *ep)
 {
-	int i;
+	return ep && !(ep->info.flags & ENDPOINT_F_RTCP) ? ep : NULL;
+}
 
-	for (i = 0; i < SIPXDP_NR_PT; i++)
-		st->clock_code_pt[i] = ep->clock_code[i] ? ep->clock_code[i] :
-				       other ? other->clock_code[i] : 0;
+/* As the program's clock_at(): the first end's clock of pt, else the other's. */
+static uint8_t clock_at(const struct fake_ep *ep, const struct fake_ep *other, uint8_t pt)
+{
+	uint8_t code = ep ? ep->info.clock_code[pt & (SIPXDP_NR_PT - 1)] : CLK_NONE;
+
+	if (code == CLK_NONE && other)
+		code = other->info.clock_code[pt & (SIPXDP_NR_PT - 1)];
+	return code;
 }
 
 bool fake_dp_rtp(struct fake_dp *f, const char *src, uint16_t sport, const char *dst, uint16_t dport,
@@ -231,6 +237,9 @@ bool fake_dp_rtp(struct fake_dp *f, const char *src, uint16_t sport, const char 
 	k.ssrc = ssrc;
 	HASH_FIND(hh, f->streams, &k, sizeof(k), s);
 	if (s) {
+		/* As count_rtp(): the last packet's clock, or the endpoints' for another payload type. */
+		smp.clock_code = s->st.pt == pt ? s->st.clock_code :
+				 clock_at(media_end(ep_at(f, &k.dst, k.dport)), media_end(ep_at(f, &k.src, k.sport)), pt);
 		rtp_stream_update(&s->st, &smp);
 		f->health.rtp++;
 		return true;
@@ -272,7 +281,7 @@ bool fake_dp_rtp(struct fake_dp *f, const char *src, uint16_t sport, const char 
 	if (!s)
 		return false;
 	s->key = k;
-	take_clocks(&s->st, &ep->info, other ? &other->info : NULL);
+	smp.clock_code = clock_at(ep, other, pt);
 	rtp_stream_init(&s->st, &smp);
 	s->st.event_pt = ep->info.event_pt ? ep->info.event_pt : other ? other->info.event_pt : 0;
 	s->st.flags |= flags;

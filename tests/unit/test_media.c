@@ -845,10 +845,12 @@ static void test_dtmf_event_pt_from_offer(void **state)
 	fs = fake_stream(f, &k);
 	assert_non_null(fs);
 	assert_int_equal(fs->st.event_pt, 101);
-	assert_int_equal(fs->st.clock_code_pt[0], CLK_8000);
-	assert_int_equal(fs->st.clock_code_pt[101], CLK_NONE);
+	assert_int_equal(fs->st.clock_code, CLK_NONE);	/* telephone-event: no jitter clock */
 	/* A second packet in sequence: RFC 3550 probation passed, the stream can be the call's. */
 	assert_true(fake_dp_rtp(&f->fake, "10.0.0.1", 40000, "10.0.0.2", 6000, 0xd7, 2, 8160, 101, AT(2020)));
+	/* Its voice: the clock of PCMU, from the SDP, once the payload type changes. */
+	assert_true(fake_dp_rtp(&f->fake, "10.0.0.1", 40000, "10.0.0.2", 6000, 0xd7, 3, 8320, 0, AT(2040)));
+	assert_int_equal(fs->st.clock_code, CLK_8000);
 	dialog_tick(&f->d, AT(2100));
 	call = call_get(f, d.call_id);
 	assert_non_null(call->media.streams);

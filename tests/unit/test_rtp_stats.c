@@ -18,18 +18,17 @@
 static void stream_start(struct stream_state *s, uint16_t seq, uint32_t ts, uint64_t now, uint8_t pt,
 			 uint8_t code)
 {
-	uint8_t codes[SIPXDP_NR_PT] = { 0 };
-	struct rtp_sample p = { .now_ns = now, .ts = ts, .seq = seq, .pt = pt, .bytes = 172 };
+	struct rtp_sample p = { .now_ns = now, .ts = ts, .seq = seq, .pt = pt, .bytes = 172,
+				.clock_code = code };
 
-	codes[pt] = code;
 	memset(s, 0, sizeof(*s));
-	memcpy(s->clock_code_pt, codes, SIPXDP_NR_PT);
 	rtp_stream_init(s, &p);
 }
 
 static void pkt(struct stream_state *s, uint16_t seq, uint32_t ts, uint64_t now)
 {
-	struct rtp_sample p = { .now_ns = now, .ts = ts, .seq = seq, .pt = s->pt, .bytes = 172 };
+	struct rtp_sample p = { .now_ns = now, .ts = ts, .seq = seq, .pt = s->pt, .bytes = 172,
+				.clock_code = s->clock_code };
 
 	rtp_stream_update(s, &p);
 }
@@ -189,7 +188,7 @@ static void test_jitter_matches_double_model(void **state)
 			int64_t noise_us = (int64_t)(rand_r(&seed) % 6001) - 3000;
 			uint64_t t = now + i * 20000000ULL + noise_us * 1000;
 			struct rtp_sample p = { .now_ns = t, .seq = 1 + i, .pt = 0, .bytes = 172,
-						.marker = i % 50 == 0 };
+						.marker = i % 50 == 0, .clock_code = codes[c] };
 
 			ts += step;
 			p.ts = ts;
@@ -208,7 +207,8 @@ static void test_jitter_matches_double_model(void **state)
 static void test_irregular_packets(void **state)
 {
 	struct stream_state s;
-	struct rtp_sample p = { .now_ns = 20000000, .ts = 160, .seq = 2, .pt = 0, .bytes = 12 };
+	struct rtp_sample p = { .now_ns = 20000000, .ts = 160, .seq = 2, .pt = 0, .bytes = 12,
+				.clock_code = CLK_8000 };
 
 	(void)state;
 	stream_start(&s, 1, 0, 0, 0, CLK_8000);
@@ -222,11 +222,13 @@ static void test_irregular_packets(void **state)
 	/* Comfort noise, and the packet after it, are left out too. */
 	p.marker = 0;
 	p.pt = RTP_PT_CN;
+	p.clock_code = CLK_NONE;	/* no clock named for it */
 	p.seq = 3;
 	p.ts = 320;
 	p.now_ns = 110000000;
 	rtp_stream_update(&s, &p);
 	p.pt = 0;
+	p.clock_code = CLK_8000;
 	p.seq = 4;
 	p.ts = 480;
 	p.now_ns = 130000000;
