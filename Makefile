@@ -98,7 +98,7 @@ $(BUILD)/bench_streams: tests/prog/bench_streams.c tests/prog/frames.h tests/too
 # Synthetic calls, SIP then RTP, for the live benchmarks (tests/tools/rtpgen.c).
 $(BUILD)/rtpgen: tests/tools/rtpgen.c tests/tools/streams.h | $(BUILD)
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) $(SIPXDP_CFLAGS) $< -o $@
+	$(Q)$(CC) $(CFLAGS) $(SIPXDP_CFLAGS) $< -lpcap -o $@
 
 # Bounded floods from inside the test namespaces (tests/tools/sipflood.c).
 $(BUILD)/sipflood: tests/tools/sipflood.c | $(BUILD)

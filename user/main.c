@@ -54,6 +54,7 @@ struct agent {
 	uint64_t next_tick;	/* event clock */
 	uint64_t interval_ns;
 	uint64_t last_ts;	/* offline: time of the newest frame */
+	struct hist tick_cost;	/* CLOCK_MONOTONIC seconds each tick took */
 	bool started;		/* attached and polling: outputs are due at exit */
 };
 
@@ -108,6 +109,22 @@ static void on_call_done(void *ctx, const struct call *call, uint64_t now)
 	record_write(&a->records, call, now);
 }
 
+static uint64_t clock_ns(clockid_t id)
+{
+	struct timespec ts;
+
+	clock_gettime(id, &ts);
+	return (uint64_t)ts.tv_sec * NS_PER_SEC + ts.tv_nsec;
+}
+
+/*
+ * Where a tick's time falls: from a few streams (well under a millisecond)
+ * to a full stream map read in batches and 100,000 streams formatted.
+ */
+static const struct hist_bounds tick_bounds = {
+	12, { 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5 },
+};
+
 static void write_outputs(struct agent *a)
 {
 	int err;
@@ -116,6 +133,8 @@ static void write_outputs(struct agent *a)
 	if (!a->o.textfile && !a->o.show)
 		return;
 	err = snapshot_take(&a->snap, &a->dialogs, kern_dataplane(&a->k), &a->reasm);
+	a->snap.tick_bounds = &tick_bounds;
+	a->snap.tick = a->tick_cost;
 	ifaces_view(&a->ifs, &a->snap);
 	if (err) {
 		pr_warn("take a snapshot of the figures: %s\n", strerror(-err));
@@ -139,8 +158,11 @@ static void advance(struct agent *a, uint64_t now)
 
 static void tick(struct agent *a, uint64_t now)
 {
+	uint64_t t0 = clock_ns(CLOCK_MONOTONIC);
+
 	advance(a, now);
 	write_outputs(a);
+	hist_observe(&a->tick_cost, &tick_bounds, (clock_ns(CLOCK_MONOTONIC) - t0) / 1e9);
 }
 
 static int offline_tick(void *ctx, uint64_t ts)
@@ -155,14 +177,6 @@ static int offline_tick(void *ctx, uint64_t ts)
 		a->next_tick = ts + a->interval_ns;
 	}
 	return stop;
-}
-
-static uint64_t clock_ns(clockid_t id)
-{
-	struct timespec ts;
-
-	clock_gettime(id, &ts);
-	return (uint64_t)ts.tv_sec * NS_PER_SEC + ts.tv_nsec;
 }
 
 /*

@@ -46,6 +46,22 @@ static void scalar(FILE *f, const char *name, const char *type, const char *help
 	fprintf(f, "%s %.15g\n", name, v);
 }
 
+/* A histogram without labels, its buckets cumulative as the format has them. */
+static void histogram(FILE *f, const char *name, const char *help, const struct hist_bounds *b,
+		      const struct hist *h)
+{
+	uint64_t below = 0;
+	unsigned int i;
+
+	family(f, name, "histogram", help);
+	for (i = 0; i < b->n; i++) {
+		below += h->bucket[i];
+		fprintf(f, "%s_bucket{le=\"%.15g\"} %llu\n", name, b->le[i], (unsigned long long)below);
+	}
+	fprintf(f, "%s_bucket{le=\"+Inf\"} %llu\n", name, (unsigned long long)h->count);
+	fprintf(f, "%s_sum %.9g\n%s_count %llu\n", name, h->sum, name, (unsigned long long)h->count);
+}
+
 static void write_sip(FILE *f, const struct dialog_stats *st)
 {
 	int i;
@@ -348,6 +364,10 @@ static void write_ifaces(FILE *f, const struct snapshot *snap)
 void prom_format(FILE *f, const struct snapshot *snap)
 {
 	write_ifaces(f, snap);
+	if (snap->tick_bounds)
+		histogram(f, "sipxdp_tick_duration_seconds",
+			  "Time the agent's periodic work took: every stream read from the kernel (in batches), "
+			  "timeouts, the outputs.", snap->tick_bounds, &snap->tick);
 	write_sip(f, &snap->dialog);
 	write_calls(f, snap);
 	write_health(f, &snap->health);

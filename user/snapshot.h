@@ -15,6 +15,7 @@
 
 #include "dataplane.h"
 #include "dialog.h"
+#include "histogram.h"
 #include "media.h"
 #include "quality.h"
 #include "reasm.h"
@@ -54,6 +55,9 @@ struct snapshot {
 	unsigned int endpoints_offered;		/* ... of calls not yet committed */
 	unsigned int endpoints_parked;		/* named by SDP, kept out of the kernel */
 	unsigned int rtp_streams;
+	/* The agent's periodic work, up to the last one (set by the agent, not snapshot_take). */
+	const struct hist_bounds *tick_bounds;	/* NULL: not written */
+	struct hist tick;
 	size_t ncalls, nstreams;
 	struct call_view *calls;
 	struct stream_view *streams;		/* each call's, then the unclaimed ones */

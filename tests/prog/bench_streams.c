@@ -24,6 +24,7 @@
  *
  * Usage: bench_streams [N ...]  (default 1000 10000 100000)
  *        bench_streams --attach IF --streams N [--swap-ms MS]
+ *        bench_streams --attach IF --empty
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -264,6 +265,52 @@ static int check_live(const struct bench *b, uint64_t rtp_live)
  * sequence numbers to sipxdp: the in-order path all the same.  bpf_stats
  * (enabled while this runs) times each program's runs.
  */
+/*
+ * The empty program alone on ifname until SIGTERM, for the peers' benchmark
+ * (tests/bench/peers.sh): the cost of any XDP program at all.  Prints the
+ * packets it saw and its time per packet.
+ */
+static int empty_only(const char *ifname)
+{
+	struct bpf_prog_info info = {};
+	__u32 len = sizeof(info);
+	struct sipxdp_bpf *skel;
+	struct bpf_program *prog;
+	int ifindex = if_nametoindex(ifname), stats_fd, fd;
+
+	skel = sipxdp_bpf__open();
+	if (!ifindex || !skel) {
+		fprintf(stderr, "bench_streams: %s: %s\n", ifname, ifindex ? "open" : "no such interface");
+		return 1;
+	}
+	/* the empty program alone (the maps are made all the same: global data needs them) */
+	bpf_object__for_each_program(prog, skel->obj)
+		bpf_program__set_autoload(prog, prog == skel->progs.sipxdp_empty);
+	if (sipxdp_bpf__load(skel)) {
+		fprintf(stderr, "bench_streams: load the empty program: %s\n", strerror(errno));
+		return 1;
+	}
+	fd = bpf_program__fd(skel->progs.sipxdp_empty);
+	stats_fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
+	if (stats_fd < 0 || bpf_xdp_attach(ifindex, fd, XDP_FLAGS_DRV_MODE, NULL)) {
+		fprintf(stderr, "bench_streams: attach to %s: %s\n", ifname, strerror(errno));
+		return 1;
+	}
+	signal(SIGTERM, on_signal);
+	signal(SIGINT, on_signal);
+	printf("attached to %s, the empty program\n", ifname);
+	fflush(stdout);
+	while (!stop)
+		pause();
+	bpf_xdp_detach(ifindex, XDP_FLAGS_DRV_MODE, NULL);
+	bpf_obj_get_info_by_fd(fd, &info, &len);
+	printf("empty: %llu packets, %.1f ns each\n", (unsigned long long)info.run_cnt,
+	       info.run_cnt ? (double)info.run_time_ns / info.run_cnt : 0.0);
+	close(stats_fd);
+	sipxdp_bpf__destroy(skel);
+	return 0;
+}
+
 static int live(const char *ifname, unsigned int n, unsigned int swap_ms)
 {
 	static const char *const names[] = { "sipxdp", "floor", "empty" };
@@ -333,11 +380,13 @@ int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "attach", required_argument, NULL, 'a' }, { "streams", required_argument, NULL, 'n' },
-		{ "swap-ms", required_argument, NULL, 's' }, { NULL, 0, NULL, 0 },
+		{ "swap-ms", required_argument, NULL, 's' }, { "empty", no_argument, NULL, 'e' },
+		{ NULL, 0, NULL, 0 },
 	};
 	static const unsigned int def[] = { 1000, 10000, 100000 };
 	const char *ifname = NULL;
 	unsigned int n = 0, swap_ms = 50;
+	bool empty = false;
 	int i, c, rc = 0;
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -345,6 +394,7 @@ int main(int argc, char **argv)
 		case 'a': ifname = optarg; break;
 		case 'n': n = strtoul(optarg, NULL, 10); break;
 		case 's': swap_ms = strtoul(optarg, NULL, 10); break;
+		case 'e': empty = true; break;
 		default: return 2;
 		}
 	}
@@ -352,6 +402,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "bench_streams: needs root (BPF_PROG_TEST_RUN)\n");
 		return 1;
 	}
+	if (ifname && empty)
+		return empty_only(ifname);
 	if (ifname) {
 		if (!n) {
 			fprintf(stderr, "bench_streams: --attach needs --streams N\n");

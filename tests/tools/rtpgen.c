@@ -8,10 +8,14 @@
  * and sent from an AF_PACKET socket on the interface in batches
  * (sendmmsg), so the generator's own cost stays small.  Run it inside a
  * test namespace: it sends only to the addresses of the plan, on the link
- * it is given.
+ * it is given.  With --pcap it writes the same frames to a capture instead,
+ * stamped as if sent at the rates given (RTP: every stream a packet each
+ * 20 ms unless --pps), for the offline benchmark.
  *
- *   rtpgen --iface IF --calls N [--rounds R] [--first-round K] [--pps P]
- *          [--sip-rate S] [--phases setup,rtp,bye]
+ *   rtpgen (--iface IF | --pcap FILE) --calls N [--both] [--rounds R]
+ *          [--first-round K] [--pps P] [--sip-rate S] [--phases setup,rtp,bye]
+ *
+ * --both: two streams a call, the callee's back to the caller too.
  *
  * Phases, in this order, those named: setup (INVITE, 200, ACK), rtp (rounds
  * K to K + R - 1, one packet of every stream each, sequence K..), bye (BYE
@@ -36,6 +40,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <pcap/pcap.h>
+
 #include "streams.h"
 
 #define BATCH 64
@@ -45,9 +51,11 @@
 struct gen {
 	int fd;
 	struct sockaddr_ll to;
-	unsigned int calls;
+	pcap_dumper_t *dump;		/* --pcap: frames go here, at virtual times */
+	uint64_t vt, phase_vt;		/* the virtual time of the next frame, of the phase's start */
+	unsigned int calls, nstreams;	/* nstreams: 1 a call, 2 with --both */
 	unsigned long rounds, first_round, pps, sip_rate;
-	uint8_t (*frames)[FRAME_RTP];	/* one RTP frame per call, patched in place */
+	uint8_t (*frames)[FRAME_RTP];	/* one RTP frame per stream, patched in place */
 	unsigned long sip_sent, rtp_sent;
 };
 
@@ -59,10 +67,15 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
-static void pace(uint64_t start, unsigned long i, unsigned long rate)
+/* Frame i of a phase started at start, at rate frames a second. */
+static void pace(struct gen *g, uint64_t start, unsigned long i, unsigned long rate)
 {
 	uint64_t due, t;
 
+	if (g->dump) {
+		g->vt = g->phase_vt + (rate ? (uint64_t)i * 1000000000ULL / rate : 0);
+		return;
+	}
 	if (!rate)
 		return;
 	due = start + (uint64_t)i * 1000000000ULL / rate;
@@ -117,6 +130,16 @@ static int send_frames(struct gen *g, struct iovec *iov, unsigned int n)
 	struct mmsghdr m[BATCH];
 	unsigned int i, done = 0;
 
+	if (g->dump) {
+		for (i = 0; i < n; i++) {
+			struct pcap_pkthdr h = { .caplen = iov[i].iov_len, .len = iov[i].iov_len };
+
+			h.ts.tv_sec = g->vt / 1000000000ULL;
+			h.ts.tv_usec = g->vt % 1000000000ULL / 1000;
+			pcap_dump((u_char *)g->dump, &h, iov[i].iov_base);
+		}
+		return 0;
+	}
 	for (i = 0; i < n; i++)
 		m[i] = (struct mmsghdr){ .msg_hdr = { .msg_name = &g->to, .msg_namelen = sizeof(g->to),
 						      .msg_iov = &iov[i], .msg_iovlen = 1 } };
@@ -181,9 +204,10 @@ static int sip_phase(struct gen *g, int first, int last)
 	unsigned int i;
 	int kind, err;
 
+	g->phase_vt = g->vt;
 	for (i = 0; i < g->calls; i++) {
 		for (kind = first; kind <= last; kind++) {
-			pace(start, k++, g->sip_rate);
+			pace(g, start, k++, g->sip_rate);
 			if ((err = sip(g, i, kind)))
 				return err;
 		}
@@ -191,16 +215,23 @@ static int sip_phase(struct gen *g, int first, int last)
 	return 0;
 }
 
+/* Stream j: call j / nstreams, the caller's (j even) or the callee's. */
 static void build_rtp(struct gen *g)
 {
-	unsigned int i;
+	unsigned int j;
 
-	for (i = 0; i < g->calls; i++) {
-		uint8_t *f = g->frames[i];
-		uint32_t ssrc = htonl(streams_ssrc(i));
+	for (j = 0; j < g->calls * g->nstreams; j++) {
+		unsigned int i = j / g->nstreams;
+		bool back = j % g->nstreams;
+		uint8_t *f = g->frames[j];
+		uint32_t ssrc = htonl(back ? streams_ssrc_back(i) : streams_ssrc(i));
 
-		headers(f, streams_caller(i), STREAMS_CALLER_PORT, streams_callee(i), streams_callee_port(i),
-			12 + RTP_PAYLOAD);
+		if (back)
+			headers(f, streams_callee(i), streams_callee_port(i), streams_caller(i), STREAMS_CALLER_PORT,
+				12 + RTP_PAYLOAD);
+		else
+			headers(f, streams_caller(i), STREAMS_CALLER_PORT, streams_callee(i), streams_callee_port(i),
+				12 + RTP_PAYLOAD);
 		f[42] = 0x80;
 		f[43] = 0;
 		memcpy(f + 50, &ssrc, 4);
@@ -212,12 +243,15 @@ static int rtp_phase(struct gen *g)
 {
 	struct iovec iov[BATCH];
 	uint64_t start = now_ns();
-	unsigned long r, k = 0;
-	unsigned int i, n = 0;
+	unsigned int i, n = 0, streams = g->calls * g->nstreams;
+	unsigned long r, k = 0, pps = g->pps;
 	int err;
 
+	if (g->dump && !pps)
+		pps = streams * 50UL;	/* a capture: every stream a packet each 20 ms */
+	g->phase_vt = g->vt;
 	for (r = g->first_round; r < g->first_round + g->rounds; r++) {
-		for (i = 0; i < g->calls; i++) {
+		for (i = 0; i < streams; i++) {
 			uint8_t *f = g->frames[i];
 			uint16_t seq = htons((uint16_t)r);
 			uint32_t ts = htonl((uint32_t)r * 160);
@@ -225,8 +259,17 @@ static int rtp_phase(struct gen *g)
 			memcpy(f + 44, &seq, 2);
 			memcpy(f + 46, &ts, 4);
 			iov[n++] = (struct iovec){ f, FRAME_RTP };
-			if (n == BATCH || (r + 1 == g->first_round + g->rounds && i + 1 == g->calls)) {
-				pace(start, k, g->pps);
+			if (g->dump) {
+				pace(g, start, k++, pps);
+				err = send_frames(g, iov, n);
+				g->rtp_sent += n;
+				n = 0;
+				if (err)
+					return err;
+				continue;
+			}
+			if (n == BATCH || (r + 1 == g->first_round + g->rounds && i + 1 == streams)) {
+				pace(g, start, k, pps);
 				if ((err = send_frames(g, iov, n)))
 					return err;
 				k += n;
@@ -244,10 +287,12 @@ int main(int argc, char **argv)
 		{ "iface", required_argument, NULL, 'i' }, { "calls", required_argument, NULL, 'n' },
 		{ "rounds", required_argument, NULL, 'r' }, { "pps", required_argument, NULL, 'p' },
 		{ "sip-rate", required_argument, NULL, 's' }, { "first-round", required_argument, NULL, 'k' },
-		{ "phases", required_argument, NULL, 'P' }, { NULL, 0, NULL, 0 },
+		{ "phases", required_argument, NULL, 'P' }, { "pcap", required_argument, NULL, 'w' },
+		{ "both", no_argument, NULL, 'b' }, { NULL, 0, NULL, 0 },
 	};
-	struct gen g = { .sip_rate = 2000 };
-	const char *ifname = NULL, *phases = "setup,rtp,bye";
+	struct gen g = { .sip_rate = 2000, .nstreams = 1, .vt = 1700000000ULL * 1000000000ULL };
+	const char *ifname = NULL, *pcapname = NULL, *phases = "setup,rtp,bye";
+	pcap_t *dead = NULL;
 	bool do_setup, do_rtp, do_bye;
 	uint64_t t0;
 	int c, err = 0;
@@ -261,34 +306,54 @@ int main(int argc, char **argv)
 		case 's': g.sip_rate = strtoul(optarg, NULL, 10); break;
 		case 'k': g.first_round = strtoul(optarg, NULL, 10); break;
 		case 'P': phases = optarg; break;
+		case 'w': pcapname = optarg; break;
+		case 'b': g.nstreams = 2; break;
 		default:
-			fprintf(stderr, "usage: rtpgen --iface IF --calls N [--rounds R] [--first-round K] [--pps P] "
-					"[--sip-rate S] [--phases setup,rtp,bye]\n");
+			fprintf(stderr, "usage: rtpgen (--iface IF | --pcap FILE) --calls N [--both] [--rounds R] "
+					"[--first-round K] [--pps P] [--sip-rate S] [--phases setup,rtp,bye]\n");
 			return 2;
 		}
 	}
 	do_setup = strstr(phases, "setup") != NULL;
 	do_rtp = strstr(phases, "rtp") != NULL;
 	do_bye = strstr(phases, "bye") != NULL;
-	if (!ifname || !g.calls || g.calls > 1000000) {
-		fprintf(stderr, "rtpgen: --iface and --calls (1 to 1000000) are needed\n");
+	if (!ifname == !pcapname || !g.calls || g.calls > 1000000) {
+		fprintf(stderr, "rtpgen: --iface or --pcap, and --calls (1 to 1000000), are needed\n");
 		return 2;
 	}
-	g.fd = socket(AF_PACKET, SOCK_RAW, 0);
-	g.to = (struct sockaddr_ll){ .sll_family = AF_PACKET, .sll_ifindex = if_nametoindex(ifname), .sll_halen = 6 };
-	memset(g.to.sll_addr, 0xff, 6);
-	g.frames = calloc(g.calls, FRAME_RTP);
-	if (g.fd < 0 || !g.to.sll_ifindex || !g.frames) {
-		fprintf(stderr, "rtpgen: %s: %s\n", ifname, strerror(errno));
+	g.frames = calloc((size_t)g.calls * g.nstreams, FRAME_RTP);
+	if (!g.frames) {
+		fprintf(stderr, "rtpgen: %s\n", strerror(errno));
 		return 1;
 	}
-	setsockopt(g.fd, SOL_PACKET, PACKET_QDISC_BYPASS, &(int){ 1 }, sizeof(int));
+	if (pcapname) {
+		dead = pcap_open_dead(DLT_EN10MB, 65535);
+		g.dump = dead ? pcap_dump_open(dead, pcapname) : NULL;
+		if (!g.dump) {
+			fprintf(stderr, "rtpgen: %s: %s\n", pcapname, dead ? pcap_geterr(dead) : "pcap_open_dead");
+			return 1;
+		}
+	} else {
+		g.fd = socket(AF_PACKET, SOCK_RAW, 0);
+		g.to = (struct sockaddr_ll){ .sll_family = AF_PACKET, .sll_ifindex = if_nametoindex(ifname),
+					     .sll_halen = 6 };
+		memset(g.to.sll_addr, 0xff, 6);
+		if (g.fd < 0 || !g.to.sll_ifindex) {
+			fprintf(stderr, "rtpgen: %s: %s\n", ifname, strerror(errno));
+			return 1;
+		}
+		setsockopt(g.fd, SOL_PACKET, PACKET_QDISC_BYPASS, &(int){ 1 }, sizeof(int));
+	}
 	build_rtp(&g);
 	t0 = now_ns();
 	if (do_setup)
 		err = sip_phase(&g, 0, 2);
-	if (!err && do_setup && do_rtp)
-		usleep(200000);		/* the observer learns the last endpoints */
+	if (!err && do_setup && do_rtp) {
+		if (g.dump)
+			g.vt += 200000000ULL;
+		else
+			usleep(200000);	/* the observer learns the last endpoints */
+	}
 	if (!err && do_rtp)
 		err = rtp_phase(&g);
 	if (!err && do_bye)
@@ -298,6 +363,11 @@ int main(int argc, char **argv)
 	printf("rtpgen: %lu SIP messages, %lu RTP packets in %.3f s\n", g.sip_sent, g.rtp_sent,
 	       (now_ns() - t0) / 1e9);
 	free(g.frames);
-	close(g.fd);
+	if (g.dump) {
+		pcap_dump_close(g.dump);
+		pcap_close(dead);
+	} else {
+		close(g.fd);
+	}
 	return err ? 1 : 0;
 }

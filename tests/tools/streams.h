@@ -4,7 +4,9 @@
  * by the generator (rtpgen.c) and the loaders that prepare the maps for
  * it (bench_streams.c): call i goes from 10.64.0.0 + i, RTP port 40000, to
  * 10.128.0.0 + i, RTP port 6000 + 2 (i % 1000), SSRC 0x10000000 + i; its
- * SIP between the same addresses on port 5060.
+ * SIP between the same addresses on port 5060.  Where a call has two
+ * streams, the callee's goes back to the caller's port, SSRC
+ * 0x20000000 + i.
  */
 #ifndef SIPXDP_TEST_STREAMS_H
 #define SIPXDP_TEST_STREAMS_H
@@ -34,6 +36,11 @@ static inline uint16_t streams_callee_port(unsigned int i)
 static inline uint32_t streams_ssrc(unsigned int i)
 {
 	return STREAMS_SSRC_BASE + i;
+}
+
+static inline uint32_t streams_ssrc_back(unsigned int i)
+{
+	return 0x20000000u + i;
 }
 
 #endif /* SIPXDP_TEST_STREAMS_H */
