@@ -115,7 +115,7 @@ static void call_end(struct dialogs *d, struct call *call, enum call_result r, u
 		return;
 	DL_DELETE(d->live, call);
 	DL_APPEND(d->ended, call);
-	media_call_ended(&call->media, true);
+	media_call_ended(d->media, &call->media, true);
 	call->state = CALL_ENDED;
 	call->result = r;
 	call->t_end = t;
@@ -225,7 +225,7 @@ static void call_reopen(struct dialogs *d, struct call *call)
 {
 	DL_DELETE(d->ended, call);
 	DL_APPEND(d->live, call);
-	media_call_ended(&call->media, false);
+	media_call_ended(d->media, &call->media, false);
 	call->state = call->t_answer ? CALL_CONFIRMED : CALL_INVITING;
 	call->result = RESULT_ACTIVE;
 	if (!call->t_answer)

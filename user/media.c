@@ -114,6 +114,29 @@ static bool ep_merge_info(struct ep_ref *r, const struct sdp_media *md, uint8_t 
 
 static void stream_close(struct media *m, struct stream_rec *s);
 
+/* Is mc ended with a stream not closed?  Kept in m->nended_open. */
+static void ended_recount(struct media *m, struct media_call *mc)
+{
+	const struct stream_rec *s;
+	bool open = false;
+
+	for (s = mc->ended ? mc->streams : NULL; s && !open; s = s->owner_next)
+		open = !s->closed;
+	if (open != mc->ended_open) {
+		mc->ended_open = open;
+		if (open)
+			m->nended_open++;
+		else
+			m->nended_open--;
+	}
+}
+
+void media_call_ended(struct media *m, struct media_call *mc, bool ended)
+{
+	mc->ended = ended;
+	ended_recount(m, mc);
+}
+
 /* Does stream s start or end at endpoint key? */
 static bool stream_touches(const struct stream_rec *s, const struct endpoint_key *key)
 {
@@ -132,10 +155,10 @@ static void close_ended_streams(struct media *m, const struct ep_ref *r, const s
 	struct stream_rec *s;
 	int i;
 
-	for (i = 0; i < r->refs; i++) {
+	for (i = 0; i < r->refs && m->nended_open; i++) {
 		struct media_call *oc = r->calls[i];
 
-		if (oc == newcomer || !oc->ended)
+		if (oc == newcomer || !oc->ended_open)
 			continue;
 		for (s = oc->streams; s; s = s->owner_next)
 			if (!s->closed && stream_touches(s, &r->key))
@@ -395,6 +418,8 @@ static void stream_attach(struct media *m, struct stream_rec *s)
 	s->owner_next = mc->streams;
 	mc->streams = s;
 	mc->nstreams++;
+	if (mc->ended)
+		ended_recount(m, mc);
 }
 
 static int sweep_one(void *ctx, const struct stream_key *key, const struct stream_state *st)
@@ -449,6 +474,8 @@ static void stream_close(struct media *m, struct stream_rec *s)
 	HASH_DEL(m->streams, s);
 	s->closed = true;
 	m->st.streams_closed++;
+	if (s->owner && s->owner->ended_open)
+		ended_recount(m, s->owner);
 }
 
 /* Streams no call claims (their call ended, or its SDP was never seen) go when they fall silent. */
@@ -516,6 +543,10 @@ void media_call_release(struct media *m, struct media_call *mc)
 	struct stream_rec *s, *next;
 	int i;
 
+	if (mc->ended_open) {
+		mc->ended_open = false;
+		m->nended_open--;
+	}
 	for (s = mc->streams; s; s = next) {
 		next = s->owner_next;
 		stream_forget(m, s);

@@ -98,6 +98,7 @@ struct media_call {
 	uint64_t last_rtp;			/* newest RTP packet of its streams, as read */
 	bool committed;				/* the far side answered or rang: see endpoints.h */
 	bool ended;				/* the dialog is over; waiting out its grace period */
+	bool ended_open;			/* ... with a stream not closed: in media.nended_open */
 	unsigned int nstreams;			/* on the streams list */
 	unsigned int streams_refused;		/* beyond max_streams_per_call: not attached */
 	struct sipxdp_addr source;		/* who sent the offer: its budget in endpoints.c */
@@ -142,6 +143,13 @@ struct media {
 	struct endpoints eps;
 	struct stream_rec *streams;
 	struct media_call *active;		/* calls whose RTP moved at the last read */
+	/*
+	 * Ended calls with a stream not closed: only while there are some has
+	 * a new call's endpoint streams of ended calls to close.  Without it,
+	 * every new call would walk all the calls naming its endpoint (sipp
+	 * answers every call on one port: thousands in their grace period).
+	 */
+	unsigned int nended_open;
 	struct media_stats st;
 };
 
@@ -174,10 +182,7 @@ void media_call_commit(struct media *m, struct media_call *mc);
  * closes its streams there first, so the new call's packets start streams
  * of its own.
  */
-static inline void media_call_ended(struct media_call *mc, bool ended)
-{
-	mc->ended = ended;
-}
+void media_call_ended(struct media *m, struct media_call *mc, bool ended);
 /* Endpoints of mc that a newer SDP replaced and whose grace period is over go. */
 void media_release_stale(struct media *m, struct media_call *mc, uint64_t now);
 /* The newest RTP packet of the call's streams (0 if none), event clock. */

@@ -16,11 +16,11 @@
 #   sngrep    sngrep -N -q -r -O FILE (no terminal; RTP kept, into a file)
 #
 # For each observer and each rate: the whole machine's CPU per RTP packet
-# above the baseline's (all CPUs, /proc/stat, the RTP phase only), the
+# above the baseline's (all CPUs, from cpuidle, the RTP phase only), the
 # observer's own processes' CPU (every thread of it and its children, in
 # ns from schedstat) per second and per packet, and what it counted, so that an observer that
-# drops packets cannot look cheap.  /proc/stat counts in 10 ms ticks: at
-# HIGH for SECONDS_EACH s a tick is 10 ms / (HIGH * SECONDS_EACH) a packet.
+# drops packets cannot look cheap.  The generator is pinned to one CPU
+# (the veth's receive path runs where it sends).
 #
 # Environment: CALLS (2000), LOW (10000), HIGH (100000), SECONDS_EACH (8),
 # OBSERVERS (default all, in the order above).
@@ -36,7 +36,6 @@ HIGH=${HIGH:-100000}
 EACH=${SECONDS_EACH:-8}
 OBSERVERS=${OBSERVERS:-none empty sipxdp tcpdump tshark sngrep none}
 STREAMS=$((CALLS * 2))
-HZ=$(getconf CLK_TCK)
 
 need_root
 for t in "$BUILD/sipxdp" "$BUILD/rtpgen" "$BUILD/bench_streams"; do
@@ -64,7 +63,16 @@ R_HIGH=$(rounds "$HIGH")
 P_LOW=$((R_LOW * STREAMS))
 P_HIGH=$((R_HIGH * STREAMS))
 
-busy() { awk '$1 == "cpu" {print $2 + $3 + $4 + $7 + $8; exit}' /proc/stat; }
+# Busy time of all CPUs, ns since the start: time times CPUs less their idle
+# time (cpuidle, in microseconds).  /proc/stat samples at the tick (10 ms),
+# an error of tens of ticks in a few seconds; cpuidle counts exactly.
+NCPU=$(ls -d /sys/devices/system/cpu/cpu[0-9]* | wc -l)
+idle_ns() { cat /sys/devices/system/cpu/cpu[0-9]*/cpuidle/state*/time | awk '{s += $1} END {printf "%.0f\n", s * 1000}'; }
+ls /sys/devices/system/cpu/cpu0/cpuidle/state0/time >/dev/null 2>&1 ||
+	{ echo "peers.sh: no cpuidle statistics (/sys/devices/system/cpu/cpu0/cpuidle) to time the CPUs by"; exit 1; }
+T0=$(date +%s%N)
+I0=$(idle_ns)
+busy() { echo $((($(date +%s%N) - T0) * NCPU - ($(idle_ns) - I0))); }
 
 # CPU time in ns of a process and all its descendants, every thread
 # (/proc/PID/task/TID/schedstat: time on a CPU, in ns).
@@ -72,14 +80,14 @@ tree_ns()
 {
 	local t c
 
-	t=$(cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{s += $1} END {print s + 0}')
+	t=$(cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{s += $1} END {printf "%.0f\n", s}')
 	for c in $(pgrep -P "$1"); do
 		t=$((t + $(tree_ns "$c")))
 	done
 	echo "$t"
 }
 
-gen() { in_ns "$NSA" "$BUILD/rtpgen" --iface v0 --calls "$CALLS" --both "$@" >>"$NET_TMP/gen.log" 2>&1; }
+gen() { in_ns "$NSA" taskset -c 1 "$BUILD/rtpgen" --iface v0 --calls "$CALLS" --both "$@" >>"$NET_TMP/gen.log" 2>&1; }
 
 # start NAME: the observer on v1, its pid in OBS (none: 0).
 start()
@@ -167,15 +175,17 @@ for o in $(echo "$OBSERVERS" | tr ' ' '\n' | awk '!seen[$0]++'); do
 		p=$([ "$rate" = "$LOW" ] && echo "$P_LOW" || echo "$P_HIGH")
 		base=$(echo "${BASE[$rate]:-0}" | awk '{s = 0; for (i = 1; i <= NF; i++) s += $i; print NF ? s / NF : 0}')
 		awk -v o="$o" -v r="$rate" -v t="${TOTAL[$o.$rate]}" -v b="$base" -v own="${OWN[$o.$rate]}" \
-		    -v p="$p" -v hz="$HZ" -v each="$EACH" -v c="$([ "$rate" = "$HIGH" ] && echo "whole run: ${COUNTED[$o]}")" \
+		    -v p="$p" -v each="$EACH" -v c="$([ "$rate" = "$HIGH" ] && echo "whole run: ${COUNTED[$o]}")" \
 		    'BEGIN {
-			tick = 1e9 / hz
+
 			if (o == "none")
-				printf "  %-8s %9d %11.0f ns %14s %14s  %s\n", o, r, t * tick / p, "(baseline)", "-", c
+				printf "  %-8s %9d %11.0f ns %14s %14s  %s\n", o, r, t / p, "(baseline)", "-", c
 			else
-				printf "  %-8s %9d %11.0f ns %11.1f ns %11.1f ms  %s\n", o, r, (t - b) * tick / p,
+				printf "  %-8s %9d %11.0f ns %11.1f ns %11.1f ms  %s\n", o, r, (t - b) / p,
 				       own / p, own / each / 1e6, c
 		    }'
 	done
 done
-echo "  baseline ticks of the two runs without an observer: low${BASE[$LOW]}, high${BASE[$HIGH]} (1 tick = $((1000 / HZ)) ms)"
+echo "  the runs without an observer, all CPUs busy (ms):" \
+	"$(echo "${BASE[$LOW]}" | awk '{for (i = 1; i <= NF; i++) printf " %.0f", $i / 1e6}') at $LOW/s," \
+	"$(echo "${BASE[$HIGH]}" | awk '{for (i = 1; i <= NF; i++) printf " %.0f", $i / 1e6}') at $HIGH/s"

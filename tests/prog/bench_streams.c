@@ -254,6 +254,8 @@ static int check_live(const struct bench *b, uint64_t rtp_live)
 			(unsigned long long)sum, (unsigned long long)rtp_live);
 		return -1;
 	}
+	printf("           counts: the %u streams hold the %llu RTP packets sipxdp counted\n", b->n,
+	       (unsigned long long)sum);
 	return 0;
 }
 

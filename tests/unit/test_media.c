@@ -496,6 +496,62 @@ static void test_streams_deleted_at_finalize(void **state)
 	assert_false(fake_dp_port_on(&f->fake, 40000));
 }
 
+/*
+ * The same endpoints and SSRC in a new call while the old one waits out its
+ * grace period: the old call's stream is read a last time and closed, the
+ * new call's packets start a stream of its own, each call keeps its own.
+ * Only ended calls with a stream still open are looked at (nended_open).
+ */
+static void test_ended_call_stream_closed_for_new_call(void **state)
+{
+	struct fx *f = *state;
+	struct sipm_dlg c1 = { "again-1@10.0.0.1", "a1", "b1", NULL, NULL };
+	struct sipm_dlg c2 = { "again-2@10.0.0.1", "a2", "b2", NULL, NULL };
+	struct sipm_dlg c3 = { "again-3@10.0.0.1", "a3", "b3", NULL, NULL };
+	char a[512], b[512];
+	struct stream_key k = skey("10.0.0.1", 40000, "10.0.0.2", 6000, 0x5151);
+
+	sdp_at(a, sizeof(a), "10.0.0.1", 40000, "0", PCMU);
+	sdp_at(b, sizeof(b), "10.0.0.2", 6000, "0", PCMU);
+	sip_call_up(f, AT(0), &c1, a, b);
+	rtp_burst(f, "10.0.0.1", 40000, "10.0.0.2", 6000, 0x5151, 100, 30, AT(1000));
+	dialog_tick(&f->d, AT(2000));
+	assert_int_equal(nr_owned(&call_get(f, c1.call_id)->media), 1);
+	assert_int_equal(f->m.nended_open, 0);
+	sip_hangup(f, AT(3000), &c1);
+	assert_int_equal(f->m.nended_open, 1);	/* ended, its stream still open */
+
+	sip_call_up(f, AT(3500), &c2, a, b);	/* within c1's grace period */
+	assert_int_equal(f->m.st.streams_closed, 1);
+	assert_int_equal(f->m.nended_open, 0);
+	assert_null(fake_stream(f, &k));	/* out of the kernel: the next packet starts afresh */
+	rtp_burst(f, "10.0.0.1", 40000, "10.0.0.2", 6000, 0x5151, 500, 20, AT(4600));	/* after c2's answer */
+	dialog_tick(&f->d, AT(5100));	/* c1's grace is over: its record is written */
+	assert_int_equal(f->ndone, 1);
+	assert_ptr_equal(media_stream(f, &k)->owner, &call_get(f, c2.call_id)->media);
+
+	/* c2 ends with its stream open, c3 comes: c1 (ended, nothing open) is passed over. */
+	sip_hangup(f, AT(5200), &c2);
+	assert_int_equal(f->m.nended_open, 1);
+	sip_call_up(f, AT(5300), &c3, a, b);
+	assert_int_equal(f->m.st.streams_closed, 2);
+	assert_int_equal(f->m.nended_open, 0);
+	sip_hangup(f, AT(6500), &c3);
+	assert_int_equal(f->m.nended_open, 0);	/* no stream: nothing to close for it */
+
+	dialog_tick(&f->d, AT(6600) + GRACE);
+	assert_int_equal(f->ndone, 3);
+	assert_string_equal(f->done[0].call_id, c1.call_id);
+	assert_int_equal(f->done[0].nstreams, 1);
+	assert_int_equal(f->done[0].packets, 30);
+	assert_string_equal(f->done[1].call_id, c2.call_id);
+	assert_int_equal(f->done[1].nstreams, 1);
+	assert_int_equal(f->done[1].packets, 20);
+	assert_int_equal(f->done[2].nstreams, 0);
+	assert_int_equal(f->m.nended_open, 0);
+	assert_int_equal(media_nr_streams(&f->m), 0);
+}
+
 /* ---- stream attribution ---- */
 
 /* Both ends named by two calls (a port reused while the first is in grace): the newest wins. */
@@ -930,6 +986,7 @@ int main(void)
 		T(test_endpoint_insert_failure),
 		T(test_shared_endpoint_refcount),
 		T(test_streams_deleted_at_finalize),
+		T(test_ended_call_stream_closed_for_new_call),
 		T(test_stream_both_ends_newest),
 		T(test_stream_both_ends_beats_one),
 		T(test_stream_one_end_unique),
