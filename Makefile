@@ -31,7 +31,7 @@ USER_SRCS := $(filter-out user/main.c,$(wildcard user/*.c))
 USER_OBJS := $(patsubst user/%.c,$(BUILD)/user/%.o,$(USER_SRCS))
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
 
-.PHONY: all clean deps test test-unit test-prog test-net conformance demo bench help
+.PHONY: all clean deps test test-unit test-prog test-net conformance demo bench bench-peers bench-scale help
 
 all: $(BUILD)/sipxdp
 
@@ -40,7 +40,10 @@ help:
 	@echo "make deps       install build and test dependencies (Debian 12, apt-get)"
 	@echo "make test       unit, program, network and (with ../shared/data) conformance tests"
 	@echo "make demo       demo network with real calls and the agent attached"
-	@echo "make bench      per-packet cost of the XDP program against an empty one, learning, INVITE rate"
+	@echo "make bench      every benchmark: per-packet cost against the floor program, learning, INVITE and"
+	@echo "                sipp call rates, beside tcpdump/tshark/sngrep, 50,000 calls, --read (~12 min)"
+	@echo "make bench-peers  sipxdp beside tcpdump, tshark and sngrep on the same load"
+	@echo "make bench-scale  50,000 calls and 100,000 streams; sipp at rising call rates"
 	@echo "make fuzz       libFuzzer targets, FUZZ_SECONDS (60) s each; fuzz-smoke: 10 s each"
 
 deps:
@@ -122,11 +125,25 @@ conformance: all
 
 BENCH_TOOLS := $(BUILD)/bench $(BUILD)/bench_streams $(BUILD)/rtpgen $(BUILD)/sipflood
 
+# Every benchmark, each printing its figures and the counts that make them
+# honest (about 12 minutes); bench-peers and bench-scale run one part alone.
 bench: all $(BENCH_TOOLS)
 	$(Q)$(BUILD)/bench
 	$(Q)$(BUILD)/bench_streams
+	$(Q)./tests/bench/streams_live.sh
 	$(Q)./tests/bench/learn.sh
 	$(Q)./tests/bench/invites.sh
+	$(Q)./tests/bench/sipp_rates.sh
+	$(Q)./tests/bench/peers.sh
+	$(Q)./tests/bench/scale.sh
+	$(Q)./tests/bench/offline.sh
+
+bench-peers: all $(BENCH_TOOLS)
+	$(Q)./tests/bench/peers.sh
+
+bench-scale: all $(BENCH_TOOLS)
+	$(Q)./tests/bench/scale.sh
+	$(Q)./tests/bench/sipp_rates.sh
 
 demo: all
 	$(Q)./deploy/demo.sh
