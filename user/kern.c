@@ -270,9 +270,8 @@ void kern_detach(struct kern *k, const char *ifname)
 	k->nr_links = j;
 }
 
-int kern_run_frame(struct kern *k, const uint8_t *frame, uint32_t len, uint64_t ts_ns)
+int kern_run_frame_in(struct kern *k, uint8_t *buf, const uint8_t *frame, uint32_t len, uint64_t ts_ns)
 {
-	static uint8_t buf[sizeof(struct sipxdp_xdp_meta) + KERN_FRAME_MAX];
 	struct xdp_md ctx = {
 		.data = sizeof(struct sipxdp_xdp_meta),
 		.data_end = sizeof(struct sipxdp_xdp_meta) + len,
@@ -291,8 +290,16 @@ int kern_run_frame(struct kern *k, const uint8_t *frame, uint32_t len, uint64_t 
 	memcpy(buf, &ts_ns, sizeof(ts_ns));
 	memcpy(buf + sizeof(struct sipxdp_xdp_meta), frame, len);
 	err = bpf_prog_test_run_opts(bpf_program__fd(k->skel->progs.sipxdp_xdp), &opts);
+	return err ? -errno : 0;
+}
+
+int kern_run_frame(struct kern *k, const uint8_t *frame, uint32_t len, uint64_t ts_ns)
+{
+	static uint8_t buf[sizeof(struct sipxdp_xdp_meta) + KERN_FRAME_MAX];
+	int err = kern_run_frame_in(k, buf, frame, len, ts_ns);
+
 	if (err)
-		return -errno;
+		return err;
 	/* SIP must be handled before the next frame, whose RTP it may announce. */
 	err = ring_buffer__consume(k->rb);
 	return err < 0 ? err : 0;

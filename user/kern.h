@@ -83,6 +83,11 @@ void kern_awake(struct kern *k);
 void kern_detach(struct kern *k, const char *ifname);
 /* Run one frame through the program with its capture timestamp (offline mode). */
 int kern_run_frame(struct kern *k, const uint8_t *frame, uint32_t len, uint64_t ts_ns);
+/*
+ * The same without handling the events, in the caller's buf (room for the
+ * XDP metadata and len bytes): safe from several threads at once.
+ */
+int kern_run_frame_in(struct kern *k, uint8_t *buf, const uint8_t *frame, uint32_t len, uint64_t ts_ns);
 /* One log line: the kernel's own account of each map's memory. */
 void kern_log_memory(struct kern *k);
 void kern_close(struct kern *k);

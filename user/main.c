@@ -37,6 +37,7 @@
 #include "prom.h"
 #include "reasm.h"
 #include "record.h"
+#include "replay.h"
 #include "show.h"
 #include "snapshot.h"
 #include "util.h"
@@ -51,6 +52,7 @@ struct agent {
 	struct snapshot snap;
 	struct ifaces ifs;
 	struct capture cap;		/* --read */
+	struct replay replay;		/* --read: frames through the program, on several CPUs */
 	uint64_t next_tick;	/* event clock */
 	uint64_t interval_ns;
 	uint64_t last_ts;	/* offline: time of the newest frame */
@@ -173,6 +175,9 @@ static int offline_tick(void *ctx, uint64_t ts)
 	if (!a->next_tick)
 		a->next_tick = ts + a->interval_ns;
 	if (ts >= a->next_tick) {
+		/* The tick reads every stream and may remove some: every frame before it has run. */
+		replay_sync(&a->replay);
+		replay_forget_streams(&a->replay);
 		advance(a, ts);
 		a->next_tick = ts + a->interval_ns;
 	}
@@ -255,7 +260,32 @@ static int offline_run(void *ctx, const uint8_t *frame, uint32_t len, uint64_t t
 {
 	struct agent *a = ctx;
 
-	return kern_run_frame(&a->k, frame, len, ts);
+	return replay_frame(&a->replay, frame, len, ts);
+}
+
+static int replay_run(void *ctx, uint8_t *buf, const uint8_t *frame, uint32_t len, uint64_t ts)
+{
+	struct agent *a = ctx;
+
+	return kern_run_frame_in(&a->k, buf, frame, len, ts);
+}
+
+static int replay_consume(void *ctx)
+{
+	struct agent *a = ctx;
+
+	return kern_consume(&a->k);
+}
+
+/* Threads beside the reading one: --read-threads, or one per CPU. */
+static unsigned int replay_workers(const struct opts *o)
+{
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	unsigned int threads = o->read_threads ? o->read_threads : cpus > 0 ? (unsigned int)cpus : 1;
+
+	if (threads > REPLAY_MAX_WORKERS + 1)
+		threads = REPLAY_MAX_WORKERS + 1;
+	return threads - 1;
 }
 
 static int run_offline(struct agent *a)
@@ -263,7 +293,18 @@ static int run_offline(struct agent *a)
 	struct capture_stats cs;
 	int err;
 
+	err = replay_init(&a->replay, replay_workers(&a->o), a->o.sip_ports, a->o.nr_sip_ports, replay_run,
+			  replay_consume, a);
+	if (err) {
+		pr_err("start the replay threads: %s\n", strerror(-err));
+		return err;
+	}
 	err = capture_replay(&a->cap, offline_run, offline_tick, a, &cs);
+	if (!err)
+		err = replay_sync(&a->replay);
+	pr_debug("%s: %llu frames run beside others, %llu in order, %u threads\n", a->o.read,
+		 (unsigned long long)a->replay.laned, (unsigned long long)a->replay.ordered, a->replay.nworkers + 1);
+	replay_free(&a->replay);
 	if (err)
 		return err;
 	if (cs.frames && !cs.replayed) {

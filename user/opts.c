@@ -83,6 +83,9 @@ static const struct optdef optdefs[] = {
 	  .help = "append one JSON record per call to PATH", .off = F(calls_json) },
 	{ .name = "read", .type = OT_STRING, .arg = "FILE",
 	  .help = "analyse a pcap/pcapng capture instead of attaching", .off = F(read) },
+	{ .name = "read-threads", .type = OT_UINT, .arg = "N",
+	  .help = "with --read: threads running frames through the program (0: one per CPU, up to 8; "
+		  "1: in the reading thread)", .def = "0", .off = F(read_threads), .min = 0, .max = 8 },
 	{ .name = "show", .type = OT_FLAG, .help = "print per-call stream figures every interval", .off = F(show) },
 	{ .name = "promisc", .type = OT_FLAG,
 	  .help = "put the interfaces in promiscuous mode (SPAN/TAP ports); undone at exit", .off = F(promisc) },

@@ -29,6 +29,7 @@ struct opts {
 	double interval;		/* seconds */
 	const char *calls_json;
 	const char *read;
+	unsigned int read_threads;	/* --read: 0 one per CPU, 1 the reading thread alone */
 	bool show;
 	bool promisc;
 	double grace, setup_timeout, rtp_timeout, max_duration;	/* seconds */
