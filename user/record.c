@@ -89,20 +89,42 @@ static json_t *dtmf_json(const struct record_writer *w, const struct media_call 
 	return a;
 }
 
+/* Streams in the order they started (then by key): the same record whatever order they were read in. */
+static int stream_cmp(const void *a, const void *b)
+{
+	const struct stream_rec *x = *(const struct stream_rec *const *)a, *y = *(const struct stream_rec *const *)b;
+
+	if (x->st.first_ns != y->st.first_ns)
+		return x->st.first_ns < y->st.first_ns ? -1 : 1;
+	return memcmp(&x->key, &y->key, sizeof(x->key));
+}
+
 static json_t *call_json(const struct record_writer *w, const struct call *call, uint64_t now)
 {
 	const struct media_call *mc = &call->media;
 	uint64_t end = call->t_end ? call->t_end : now;
-	const struct stream_rec *s;
+	const struct stream_rec *s, **order = NULL;
 	json_t *streams = json_array();
+	size_t n = 0, i;
 	bool early = false;
 
-	for (s = mc->streams; s; s = s->owner_next) {
-		json_array_append_new(streams, stream_json(w, s, mc));
+	for (s = mc->streams; s; s = s->owner_next)
+		n++;
+	order = n ? malloc(n * sizeof(*order)) : NULL;
+	if (order) {
+		for (i = 0, s = mc->streams; s; s = s->owner_next)
+			order[i++] = s;
+		qsort(order, n, sizeof(*order), stream_cmp);
+	}
+	for (i = 0, s = mc->streams; order ? i < n : s != NULL; i++, s = order ? NULL : s->owner_next) {
+		const struct stream_rec *t = order ? order[i] : s;
+
+		json_array_append_new(streams, stream_json(w, t, mc));
 		/* Early media: RTP before the call was answered (after a 183, or toward the offerer). */
-		if (!call->t_answer || s->st.first_ns < call->t_answer)
+		if (!call->t_answer || t->st.first_ns < call->t_answer)
 			early = true;
 	}
+	free(order);
 	json_t *cut = json_array();
 
 	if (call->call_id_cut)

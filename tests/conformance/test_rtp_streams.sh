@@ -5,7 +5,8 @@
 # through `sipxdp --read`, each stream compared with `tshark -z rtp,streams`:
 # packets and lost exactly; mean jitter, max jitter and max delta within 1 %
 # or 0.01 ms, whichever is larger.  A stream that differs fails the tier
-# with both rows printed.
+# with both rows printed.  Each capture is read again in one thread: the
+# records must be the same bytes as those of the four-thread read.
 set -uo pipefail
 cd "$(dirname "$0")/../.." || exit 1
 SIPXDP=${SIPXDP:-build/sipxdp}
@@ -48,6 +49,17 @@ while IFS= read -r cap; do
 		--sip-endpoints "$out/endpoints" >"$out/cmp"; then
 		pass=$((pass + 1))
 		echo "ok $rel: $(grep -c '^ok' "$out/cmp") streams"
+		# The same records read in one thread, byte for byte.
+		rm -f "$out/serial.json"
+		"$SIPXDP" --read "$cap" --read-threads 1 --calls-json "$out/serial.json" "${SIP_PORT_ARGS[@]}" 2>/dev/null
+		touch "$out/serial.json"
+		if cmp -s "$out/calls.json" "$out/serial.json"; then
+			pass=$((pass + 1))
+		else
+			fail=$((fail + 1))
+			echo "FAIL $rel: the records of --read-threads 4 and 1 differ"
+			diff <(jq -S . "$out/serial.json") <(jq -S . "$out/calls.json") | head -20 | sed 's/^/    /'
+		fi
 	else
 		fail=$((fail + 1))
 		echo "FAIL $rel:"
