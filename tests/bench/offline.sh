@@ -8,8 +8,9 @@
 # each reader goes through it once (a warm-up read first puts the file in
 # the page cache).  For each: wall time, CPU time (user + system), frames
 # per second of wall time, and what it counted (so a reader that skips
-# cannot look fast): sipxdp its calls and RTP packets, tshark the packets
-# of its streams, sngrep the frames it kept (-r: RTP too, -O into a file).
+# cannot look fast): sipxdp its calls and RTP packets (on a thread per CPU,
+# then in one: --read-threads 1), tshark the packets of its streams, sngrep
+# the frames it kept (-r: RTP too, -O into a file).
 # Environment: CALLS (default 1000), ROUNDS (500: 1,000,000 RTP packets).
 set -uo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -64,6 +65,11 @@ SX_CALLS=$(grep -c . "$TMP/calls.json")
 SX_RTP=$(awk '$1 == "sipxdp_rtp_packets_total" {print $2}' "$TMP/m.prom")
 row sipxdp "$SX_CALLS calls, $SX_RTP RTP packets"
 
+run sipxdp1 "$SIPXDP" --read "$TMP/calls.pcap" --read-threads 1 --calls-json "$TMP/calls1.json" \
+	--textfile "$TMP/m1.prom"
+[ "$RC" -eq 0 ] || { echo "sipxdp --read --read-threads 1 failed:"; cat "$TMP/sipxdp1.err"; exit 1; }
+row "sipxdp/1" "one thread: $(awk '$1 == "sipxdp_rtp_packets_total" {print $2}' "$TMP/m1.prom") RTP packets"
+
 run tshark tshark -n -r "$TMP/calls.pcap" -q -z rtp,streams
 TS_W=$W
 TS_RTP=$(awk '$1 ~ /^[0-9.]+$/ && NF >= 10 {n += $(NF - 8)} END {print n + 0}' "$TMP/tshark.out")
@@ -80,5 +86,6 @@ awk -v s="$SX_W" -v t="$TS_W" -v n="$SN_W" \
 bad=0
 [ "$SX_CALLS" -eq "$CALLS" ] || { echo "  WRONG: sipxdp recorded $SX_CALLS calls, not $CALLS"; bad=1; }
 [ "$SX_RTP" = "$RTP" ] || { echo "  WRONG: sipxdp counted $SX_RTP RTP packets, not $RTP"; bad=1; }
+cmp -s "$TMP/calls.json" "$TMP/calls1.json" || { echo "  WRONG: the records of one thread and of several differ"; bad=1; }
 [ "$TS_RTP" -eq "$RTP" ] || { echo "  WRONG: tshark's streams hold $TS_RTP packets, not $RTP"; bad=1; }
 exit $bad
