@@ -13,7 +13,11 @@
  * anything not parsed here) is ordered: the lanes are drained first, the
  * frame runs, and its events are handled before the next frame is given, as
  * in a serial replay.  A stream's first packet is where the kernel spends
- * a budget, so budgets are spent in capture order.
+ * a budget, so budgets are spent in capture order; the exceptions are a
+ * stream that starts from held packets once its endpoint is learned, and
+ * one user space removed for a new call on its endpoints, which start in
+ * their lane (their order against other lanes matters only to a budget
+ * that is full).
  */
 #ifndef SIPXDP_REPLAY_H
 #define SIPXDP_REPLAY_H
@@ -34,7 +38,7 @@ typedef int (*replay_consume_fn)(void *ctx);
 #define REPLAY_SLOT_BYTES 2048	/* larger frames are ordered */
 #define REPLAY_BUF_BYTES (sizeof(struct sipxdp_xdp_meta) + REPLAY_SLOT_BYTES)
 #define REPLAY_FRAME_MAX 65535	/* an ordered frame: as large as the program takes */
-#define REPLAY_SEEN_MAX (1u << 20)	/* streams remembered; past it every frame is ordered */
+#define REPLAY_SEEN_MAX (1u << 18)	/* streams remembered (~100 B each); past it, new ones stay ordered */
 
 struct replay_slot {
 	uint32_t len;
