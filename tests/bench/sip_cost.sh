@@ -82,4 +82,9 @@ for rate in $RATES; do
 		"$(awk -v t=$((t1 - t0)) -v c=$((c1 - c0)) 'BEGIN {printf "%.0f", c ? t / c : 0}') ($((c1 - c0)))" \
 		"$(quantile 0.5)" "$(quantile 0.99)"
 done
+awk '$1 == "sipxdp_tick_duration_seconds_sum" {s = $2} $1 == "sipxdp_tick_duration_seconds_count" {n = $2}
+     $1 ~ /^sipxdp_tick_duration_seconds_bucket/ {split($1, a, "\""); le[++k] = a[2]; c[k] = $2}
+     END {for (i = 1; i <= k && !top; i++) if (c[i] == n) top = le[i]
+	  printf "  the agent'"'"'s ticks meanwhile: %d, mean %.2f ms, all within %s s\n", n, n ? s / n * 1e3 : 0, top}' \
+	"$NET_TMP/m.prom"
 net_stop "$AGENT" TERM 10
