@@ -27,6 +27,7 @@ FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined \
 FUZZ_EXTRA_sdp     := user/codec.c
 FUZZ_EXTRA_tcpsip  := user/sip.c
 FUZZ_EXTRA_sipbody := user/sdp.c
+FUZZ_EXTRA_replay  := user/log.c
 
 FUZZ_NAMES := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BINS  := $(patsubst %,$(BUILD)/fuzz/fuzz_%,$(FUZZ_NAMES))
@@ -42,7 +43,7 @@ $(BUILD)/fuzz:
 define fuzz_rule
 $(BUILD)/fuzz/fuzz_$(1): tests/fuzz/fuzz_$(1).c user/$(1).c user/util.c user/hashing.c $(FUZZ_EXTRA_$(1)) $(FUZZ_HDRS) | $(BUILD)/fuzz
 	$$(call msg,FUZZ-CC,$$@)
-	$$(Q)$$(CLANG) $$(FUZZ_CFLAGS) $$(filter %.c,$$^) -lsodium -o $$@
+	$$(Q)$$(CLANG) $$(FUZZ_CFLAGS) $$(filter %.c,$$^) -lsodium -pthread -o $$@
 endef
 $(foreach t,$(FUZZ_NAMES),$(eval $(call fuzz_rule,$(t))))
 
