@@ -127,6 +127,17 @@ static const struct hist_bounds tick_bounds = {
 	12, { 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5 },
 };
 
+/*
+ * Live, events that came while the tick worked are handled between its
+ * steps (never while a snapshot holds pointers into the calls), so a SIP
+ * message waits for one step of a tick, not all of it.
+ */
+static void between_steps(struct agent *a)
+{
+	if (a->started && !a->o.read)
+		kern_consume(&a->k);
+}
+
 static void write_outputs(struct agent *a)
 {
 	int err;
@@ -134,6 +145,7 @@ static void write_outputs(struct agent *a)
 	record_flush(&a->records);
 	if (!a->o.textfile && !a->o.show)
 		return;
+	between_steps(a);
 	err = snapshot_take(&a->snap, &a->dialogs, kern_dataplane(&a->k), &a->reasm);
 	a->snap.tick_bounds = &tick_bounds;
 	a->snap.tick = a->tick_cost;
@@ -163,6 +175,7 @@ static void tick(struct agent *a, uint64_t now)
 	uint64_t t0 = clock_ns(CLOCK_MONOTONIC);
 
 	advance(a, now);
+	between_steps(a);
 	write_outputs(a);
 	hist_observe(&a->tick_cost, &tick_bounds, (clock_ns(CLOCK_MONOTONIC) - t0) / 1e9);
 }
