@@ -41,7 +41,7 @@ help:
 	@echo "make test       unit, program, network and (with ../shared/data) conformance tests"
 	@echo "make demo       demo network with real calls and the agent attached"
 	@echo "make bench      every benchmark: per-packet cost against the floor program, learning, INVITE and"
-	@echo "                sipp call rates, beside tcpdump/tshark/sngrep, 50,000 calls, --read (~12 min)"
+	@echo "                sipp call rates, beside tcpdump/tshark/sngrep, 50,000 calls, --read (~8 min)"
 	@echo "make bench-peers  sipxdp beside tcpdump, tshark and sngrep on the same load"
 	@echo "make bench-scale  50,000 calls and 100,000 streams; sipp at rising call rates"
 	@echo "make fuzz       libFuzzer targets, FUZZ_SECONDS (60) s each; fuzz-smoke: 10 s each"
@@ -126,7 +126,7 @@ conformance: all
 BENCH_TOOLS := $(BUILD)/bench $(BUILD)/bench_streams $(BUILD)/rtpgen $(BUILD)/sipflood
 
 # Every benchmark, each printing its figures and the counts that make them
-# honest (about 12 minutes); bench-peers and bench-scale run one part alone.
+# honest (about 8 minutes); bench-peers and bench-scale run one part alone.
 bench: all $(BENCH_TOOLS)
 	$(Q)$(BUILD)/bench
 	$(Q)$(BUILD)/bench_streams
