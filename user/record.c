@@ -73,13 +73,28 @@ static json_t *stream_json(const struct record_writer *w, const struct stream_re
 		"mos", q.has_mos ? json_real(round(q.mos * 100) / 100) : json_null());
 }
 
+/* Digits in time order (then by stream): events of two streams may be handled in either order. */
+static int dtmf_cmp(const void *a, const void *b)
+{
+	const struct dtmf_event *x = a, *y = b;
+
+	if (x->t != y->t)
+		return x->t < y->t ? -1 : 1;
+	if (x->ssrc != y->ssrc)
+		return x->ssrc < y->ssrc ? -1 : 1;
+	return x->rtp_ts < y->rtp_ts ? -1 : x->rtp_ts > y->rtp_ts;
+}
+
 static json_t *dtmf_json(const struct record_writer *w, const struct media_call *mc)
 {
+	struct dtmf_event ev[MEDIA_MAX_DTMF];
 	json_t *a = json_array();
 	int i;
 
+	memcpy(ev, mc->dtmf, mc->ndtmf * sizeof(ev[0]));
+	qsort(ev, mc->ndtmf, sizeof(ev[0]), dtmf_cmp);
 	for (i = 0; i < mc->ndtmf; i++) {
-		const struct dtmf_event *e = &mc->dtmf[i];
+		const struct dtmf_event *e = &ev[i];
 
 		json_array_append_new(a, json_pack("{s:s#, s:o, s:o}",
 			"digit", &e->digit, (int)1,

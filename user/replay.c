@@ -19,6 +19,7 @@ struct seen_key {
 	uint8_t src[16], dst[16];
 	uint16_t sport, dport;
 	uint32_t ssrc;
+	uint8_t family, pad[3];		/* 4 or 6; pad zeroed: the key is compared whole */
 };
 
 struct replay_seen {
@@ -93,6 +94,7 @@ static bool lane_of(const struct replay *r, const uint8_t *p, uint32_t len, stru
 			return false;
 		memcpy(out->key.src, p + off + 12, 4);
 		memcpy(out->key.dst, p + off + 16, 4);
+		out->key.family = 4;
 		out->dst_len = 4;
 		l4 = off + ihl;
 	} else if (proto == 0x86dd) {
@@ -100,6 +102,7 @@ static bool lane_of(const struct replay *r, const uint8_t *p, uint32_t len, stru
 			return false;	/* extension headers: the kernel walks them, not this */
 		memcpy(out->key.src, p + off + 8, 16);
 		memcpy(out->key.dst, p + off + 24, 16);
+		out->key.family = 6;
 		out->dst_len = 16;
 		l4 = off + 40;
 	} else {
@@ -220,12 +223,14 @@ int replay_init(struct replay *r, unsigned int workers, const uint16_t *sip_port
 		pthread_mutex_init(&w->mu, NULL);
 		pthread_cond_init(&w->cv, NULL);
 		if (!w->slots || (err = -pthread_create(&w->thread, NULL, worker_main, w))) {
+			int rc = w->slots ? err : -ENOMEM;
+
 			free(w->slots);
 			pthread_mutex_destroy(&w->mu);
 			pthread_cond_destroy(&w->cv);
 			r->nworkers = i;
-			replay_free(r);
-			return w->slots ? err : -ENOMEM;
+			replay_free(r);		/* frees w */
+			return rc;
 		}
 		r->nworkers = i + 1;
 	}
@@ -336,6 +341,7 @@ void replay_free(struct replay *r)
 {
 	unsigned int i;
 
+	drain(r);	/* every frame given runs, even when the caller did not sync */
 	atomic_store(&r->stop, 1);
 	for (i = 0; i < r->nworkers; i++) {
 		struct replay_worker *w = &r->workers[i];

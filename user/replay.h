@@ -15,9 +15,9 @@
  * in a serial replay.  A stream's first packet is where the kernel spends
  * a budget, so budgets are spent in capture order; the exceptions are a
  * stream that starts from held packets once its endpoint is learned, and
- * one user space removed for a new call on its endpoints, which start in
- * their lane (their order against other lanes matters only to a budget
- * that is full).
+ * one user space removed at a SIP message (a new call on its endpoints,
+ * its call evicted), which start in their lane (their order against other
+ * lanes matters only to a budget that is full).
  */
 #ifndef SIPXDP_REPLAY_H
 #define SIPXDP_REPLAY_H
@@ -94,6 +94,7 @@ int replay_sync(struct replay *r);
  * so that a removed stream's next packet, which starts it again, is ordered.
  */
 void replay_forget_streams(struct replay *r);
+/* Runs what is still queued, then stops the workers. */
 void replay_free(struct replay *r);
 
 #endif /* SIPXDP_REPLAY_H */

@@ -26,7 +26,7 @@
 
 #define MAX_FRAMES 4096
 
-enum kind { K_RTP, K_SIP, K_TEXT, K_FRAG, K_V6EXT };
+enum kind { K_RTP, K_SIP, K_TEXT, K_FRAG, K_V6, K_V6EXT };
 
 struct frame {
 	uint8_t b[128];
@@ -79,10 +79,11 @@ static int add(struct rec *r, enum kind k, int src, int dst, uint32_t ssrc, bool
 
 	memset(f, 0, sizeof(*f));
 	p[12] = 0x08;
-	if (k == K_V6EXT) {
+	if (k == K_V6 || k == K_V6EXT) {
+		p[12] = 0x86;
 		p[13] = 0xdd;
 		p[14] = 0x60;
-		p[14 + 6] = 0;			/* hop-by-hop options first */
+		p[14 + 6] = k == K_V6EXT ? 0 : 17;	/* hop-by-hop options first, or UDP */
 		p[14 + 8 + 15] = src;
 		p[14 + 24 + 15] = dst;
 		l4 = p + 14 + 40;
@@ -97,12 +98,14 @@ static int add(struct rec *r, enum kind k, int src, int dst, uint32_t ssrc, bool
 	}
 	memcpy(l4, &sport, 2);
 	memcpy(l4 + 2, &dport, 2);
-	if (k == K_TEXT || k == K_SIP) {
-		memcpy(l4 + 8, "INVITE sip:x SIP/2.0", 20);
-	} else {
+	{
 		uint32_t s = htonl(ssrc);
 
-		l4[8] = 0x80;
+		/* text where RTP's first 8 bytes would be, the SSRC where RTP has it */
+		if (k == K_TEXT || k == K_SIP)
+			memcpy(l4 + 8, "INVITE s", 8);
+		else
+			l4[8] = 0x80;
 		memcpy(l4 + 16, &s, 4);
 	}
 	f->len = (uint32_t)(l4 + 8 + 32 - p);
@@ -143,24 +146,30 @@ static struct rec *rec_new(void)
 
 static void test_lanes_and_fences(void **state)
 {
-	static const uint16_t sip[] = { 5060 };
+	static const uint16_t sip[] = { 5060, 7006 };	/* 7006: stream 3's destination port */
 	struct replay rp;
 	struct rec *r = rec_new();
 	int round, d, i;
 
 	(void)state;
-	assert_int_equal(replay_init(&rp, 2, sip, 1, run, consume, r), 0);
+	assert_int_equal(replay_init(&rp, 2, sip, 2, run, consume, r), 0);
 	for (round = 0; round < 30; round++) {
+		/* a stream's first packet is ordered; all of stream 3, on a SIP port */
 		for (d = 0; d < 40; d++)
-			add(r, K_RTP, d, d, 0x100 + d, round == 0);	/* a stream's first packet: ordered */
+			add(r, K_RTP, d, d, 0x100 + d, round == 0 || d == 3);
+		add(r, K_V6, 50, 50, 0x500, round == 0);		/* IPv6 streams are laned too */
+		/*
+		 * Each special frame has the address, ports and SSRC of a stream
+		 * already seen: it is ordered for what it is, not as a first packet.
+		 */
 		if (round == 10)
-			add(r, K_SIP, 1, 3, 0, true);
+			add(r, K_SIP, 3, 3, 0x103, true);	/* from port 5060 */
 		if (round == 12)
-			add(r, K_TEXT, 2, 4, 0, true);		/* text on a media port: not RTP */
+			add(r, K_TEXT, 4, 4, 0x104, true);	/* stream 4's key, text: not RTP */
 		if (round == 14)
-			add(r, K_FRAG, 5, 6, 0x105, true);
+			add(r, K_FRAG, 6, 6, 0x106, true);
 		if (round == 16)
-			add(r, K_V6EXT, 7, 8, 0x107, true);
+			add(r, K_V6EXT, 50, 50, 0x500, true);	/* an extension header: the kernel's to walk */
 		if (round == 18)
 			add(r, K_RTP, 9, 9, 0x999, true);	/* a new SSRC: a new stream */
 	}
@@ -168,8 +177,8 @@ static void test_lanes_and_fences(void **state)
 		give(&rp, r, i);
 	assert_int_equal(replay_sync(&rp), 0);
 	check(r);
-	assert_int_equal(rp.ordered, 40 + 5);
-	assert_int_equal(rp.laned, (uint64_t)r->n - 45);
+	assert_int_equal(rp.ordered, 41 + 29 + 5);
+	assert_int_equal(rp.laned, (uint64_t)r->n - 75);
 	/* The events of everything before an ordered frame are handled before the next frame is given. */
 	for (i = 1; i < r->n; i++)
 		if (r->f[i - 1].ordered)
