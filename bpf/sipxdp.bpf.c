@@ -159,6 +159,12 @@ static __always_inline enum payload_kind rtp_classify(__u8 *p, void *end, int le
 	return hlen <= len ? PAYLOAD_RTP : PAYLOAD_OTHER;
 }
 
+/* The SSRC of an RTP header, host order (the stream key keeps it so). */
+static __always_inline __u32 rtp_ssrc(const __u8 *rtp)
+{
+	return (__u32)rtp[8] << 24 | (__u32)rtp[9] << 16 | (__u32)rtp[10] << 8 | rtp[11];
+}
+
 static __always_inline void rtp_sample_of(struct rtp_sample *smp, const __u8 *rtp, int len)
 {
 	smp->seq = (__u16)rtp[2] << 8 | rtp[3];
@@ -283,7 +289,7 @@ static __always_inline void hold_pending(const struct hook *hk, struct sipxdp_he
 
 	if ((bpf_ntohs(sk->dport) & 1) || bpf_ntohs(sk->dport) < 1024 || bpf_ntohs(sk->sport) < 1024)
 		return;
-	sk->ssrc = (__u32)rtp[8] << 24 | (__u32)rtp[9] << 16 | (__u32)rtp[10] << 8 | rtp[11];
+	sk->ssrc = rtp_ssrc(rtp);
 	rtp_sample_of(&smp, rtp, len);
 	ek.addr = sk->dst;
 	ek.port = sk->dport;
@@ -507,7 +513,7 @@ static __always_inline bool count_rtp(const struct hook *hk, struct sipxdp_healt
 	struct stream_state *st;
 	struct rtp_sample smp;
 
-	sk->ssrc = (__u32)rtp[8] << 24 | (__u32)rtp[9] << 16 | (__u32)rtp[10] << 8 | rtp[11];
+	sk->ssrc = rtp_ssrc(rtp);
 	rtp_sample_of(&smp, rtp, len);
 
 	/*
@@ -813,7 +819,7 @@ int sipxdp_floor(struct xdp_md *ctx)
 		return XDP_PASS;
 	sk.sport = udp->source;
 	sk.dport = udp->dest;
-	sk.ssrc = (__u32)rtp[8] << 24 | (__u32)rtp[9] << 16 | (__u32)rtp[10] << 8 | rtp[11];
+	sk.ssrc = rtp_ssrc(rtp);
 	n = bpf_map_lookup_elem(&floor_streams, &sk);
 	if (n)
 		__sync_fetch_and_add(n, 1);

@@ -270,7 +270,7 @@ void kern_detach(struct kern *k, const char *ifname)
 	k->nr_links = j;
 }
 
-int kern_run_frame_in(struct kern *k, uint8_t *buf, const uint8_t *frame, uint32_t len, uint64_t ts_ns)
+int kern_run_frame(struct kern *k, uint8_t *buf, const uint8_t *frame, uint32_t len, uint64_t ts_ns)
 {
 	struct xdp_md ctx = {
 		.data = sizeof(struct sipxdp_xdp_meta),
@@ -293,17 +293,6 @@ int kern_run_frame_in(struct kern *k, uint8_t *buf, const uint8_t *frame, uint32
 	return err ? -errno : 0;
 }
 
-int kern_run_frame(struct kern *k, const uint8_t *frame, uint32_t len, uint64_t ts_ns)
-{
-	static uint8_t buf[sizeof(struct sipxdp_xdp_meta) + KERN_FRAME_MAX];
-	int err = kern_run_frame_in(k, buf, frame, len, ts_ns);
-
-	if (err)
-		return err;
-	/* SIP must be handled before the next frame, whose RTP it may announce. */
-	err = ring_buffer__consume(k->rb);
-	return err < 0 ? err : 0;
-}
 
 /* --- the data plane (user/dataplane.h) ------------------------------ */
 

@@ -81,13 +81,12 @@ bool kern_asleep(struct kern *k);
 void kern_awake(struct kern *k);
 /* Close the links on ifname (XDP, egress): it went away, or is attached anew. */
 void kern_detach(struct kern *k, const char *ifname);
-/* Run one frame through the program with its capture timestamp (offline mode). */
-int kern_run_frame(struct kern *k, const uint8_t *frame, uint32_t len, uint64_t ts_ns);
 /*
- * The same without handling the events, in the caller's buf (room for the
- * XDP metadata and len bytes): safe from several threads at once.
+ * Run one frame through the program with its capture timestamp (offline
+ * mode), in the caller's buf (room for the XDP metadata and len bytes):
+ * safe from several threads at once.  Its events wait for kern_consume().
  */
-int kern_run_frame_in(struct kern *k, uint8_t *buf, const uint8_t *frame, uint32_t len, uint64_t ts_ns);
+int kern_run_frame(struct kern *k, uint8_t *buf, const uint8_t *frame, uint32_t len, uint64_t ts_ns);
 /* One log line: the kernel's own account of each map's memory. */
 void kern_log_memory(struct kern *k);
 void kern_close(struct kern *k);

@@ -275,7 +275,7 @@ static int replay_run(void *ctx, uint8_t *buf, const uint8_t *frame, uint32_t le
 {
 	struct agent *a = ctx;
 
-	return kern_run_frame_in(&a->k, buf, frame, len, ts);
+	return kern_run_frame(&a->k, buf, frame, len, ts);
 }
 
 static int replay_consume(void *ctx)
@@ -285,15 +285,12 @@ static int replay_consume(void *ctx)
 	return kern_consume(&a->k);
 }
 
-/* Threads beside the reading one: --read-threads, or one per CPU. */
+/* Threads beside the reading one: --read-threads, or one per CPU (replay_init caps them). */
 static unsigned int replay_workers(const struct opts *o)
 {
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-	unsigned int threads = o->read_threads ? o->read_threads : cpus > 0 ? (unsigned int)cpus : 1;
 
-	if (threads > REPLAY_MAX_WORKERS + 1)
-		threads = REPLAY_MAX_WORKERS + 1;
-	return threads - 1;
+	return (o->read_threads ? o->read_threads : cpus > 0 ? (unsigned int)cpus : 1) - 1;
 }
 
 static int run_offline(struct agent *a)

@@ -114,11 +114,19 @@ static int stream_cmp(const void *a, const void *b)
 	return memcmp(&x->key, &y->key, sizeof(x->key));
 }
 
+/* The stream into the record's list; true if it is early media (RTP before the answer, after a 183 or toward the offerer). */
+static bool add_stream(const struct record_writer *w, json_t *streams, const struct stream_rec *s,
+		       const struct call *call)
+{
+	json_array_append_new(streams, stream_json(w, s, &call->media));
+	return !call->t_answer || s->st.first_ns < call->t_answer;
+}
+
 static json_t *call_json(const struct record_writer *w, const struct call *call, uint64_t now)
 {
 	const struct media_call *mc = &call->media;
 	uint64_t end = call->t_end ? call->t_end : now;
-	const struct stream_rec *s, **order = NULL;
+	const struct stream_rec *s, **order;
 	json_t *streams = json_array();
 	size_t n = 0, i;
 	bool early = false;
@@ -130,16 +138,13 @@ static json_t *call_json(const struct record_writer *w, const struct call *call,
 		for (i = 0, s = mc->streams; s; s = s->owner_next)
 			order[i++] = s;
 		qsort(order, n, sizeof(*order), stream_cmp);
+		for (i = 0; i < n; i++)
+			early |= add_stream(w, streams, order[i], call);
+		free(order);
+	} else {
+		for (s = mc->streams; s; s = s->owner_next)	/* out of memory: in list order */
+			early |= add_stream(w, streams, s, call);
 	}
-	for (i = 0, s = mc->streams; order ? i < n : s != NULL; i++, s = order ? NULL : s->owner_next) {
-		const struct stream_rec *t = order ? order[i] : s;
-
-		json_array_append_new(streams, stream_json(w, t, mc));
-		/* Early media: RTP before the call was answered (after a 183, or toward the offerer). */
-		if (!call->t_answer || t->st.first_ns < call->t_answer)
-			early = true;
-	}
-	free(order);
 	json_t *cut = json_array();
 
 	if (call->call_id_cut)

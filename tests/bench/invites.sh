@@ -23,19 +23,16 @@ need_root
 [ -x "$SIPXDP" ] && [ -x "$SIPFLOOD" ] || { echo "invites.sh: build first (make all build/sipflood)"; exit 1; }
 net_trap
 net_mktemp || exit 1
-NSA="sipxdp-inA-$NET_SUFFIX"
-NSB="sipxdp-inB-$NET_SUFFIX"
-net_add_ns "$NSA" && net_add_ns "$NSB" || exit 1
-ip link add v0 netns "$NSA" type veth peer name v1 netns "$NSB" &&
-	ip -n "$NSA" addr add 10.31.0.1/24 dev v0 && ip -n "$NSB" addr add 10.31.0.2/24 dev v1 &&
-	ip -n "$NSA" link set v0 up && ip -n "$NSB" link set v1 up || exit 1
+# The tx -> rx pair of lib.sh, its ends named v0 and v1.
+IF_TX=v0 IF_RX=v1 NSA=$NS_TX NSB=$NS_RX
+net_setup_txrx 10.31.0.1 10.31.0.2 || exit 1
 
 net_bg "$NSB" "$NET_TMP/agent.err" "$SIPXDP" -i v1 --textfile "$NET_TMP/m.prom" --interval 0.5 \
 	--max-calls 2000
 AGENT=$NET_LAST_PID
 wait_for_line "$NET_TMP/agent.err" 'attached to v1' 5 "$AGENT" || { echo "agent did not attach"; exit 1; }
 
-metric() { awk -v n="$1" '$1 == n {print $2}' "$NET_TMP/m.prom"; }
+metric() { prom_value "$NET_TMP/m.prom" "$1"; }
 invites() { awk '$1 == "sipxdp_sip_messages_total{type=\"request\",method=\"INVITE\"}" {print $2}' "$NET_TMP/m.prom"; }
 evicted() { awk '$1 == "sipxdp_calls_total{result=\"evicted\"}" {print $2}' "$NET_TMP/m.prom"; }
 cpu_ticks() { awk '{print $14 + $15}' /proc/"$AGENT"/stat; }

@@ -20,12 +20,9 @@ need_root
 [ -x "$SIPXDP" ] || { echo "learn.sh: build the agent first (make)"; exit 1; }
 net_trap
 net_mktemp || exit 1
-NSA="sipxdp-lrA-$NET_SUFFIX"
-NSB="sipxdp-lrB-$NET_SUFFIX"
-net_add_ns "$NSA" && net_add_ns "$NSB" || exit 1
-ip link add v0 netns "$NSA" type veth peer name v1 netns "$NSB" &&
-	ip -n "$NSA" addr add 10.30.0.1/24 dev v0 && ip -n "$NSB" addr add 10.30.0.2/24 dev v1 &&
-	ip -n "$NSA" link set v0 up && ip -n "$NSB" link set v1 up || exit 1
+# The tx -> rx pair of lib.sh, its ends named v0 and v1.
+IF_TX=v0 IF_RX=v1 NSA=$NS_TX NSB=$NS_RX
+net_setup_txrx 10.30.0.1 10.30.0.2 || exit 1
 
 net_bg "$NSB" "$NET_TMP/agent.err" "$SIPXDP" -i v1 --textfile "$NET_TMP/m.prom" --interval 1
 AGENT=$NET_LAST_PID

@@ -30,14 +30,9 @@ need_root
 [ -x "$BUILD/sipxdp" ] && [ -x "$BUILD/rtpgen" ] || { echo "scale.sh: build first (make all $BUILD/rtpgen)"; exit 1; }
 net_trap
 net_mktemp || exit 1
-NSA="sipxdp-scA-$NET_SUFFIX"
-NSB="sipxdp-scB-$NET_SUFFIX"
-net_add_ns "$NSA" && net_add_ns "$NSB" || exit 1
-for ns in "$NSA" "$NSB"; do
-	in_ns "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1 || exit 1
-done
-ip link add v0 netns "$NSA" type veth peer name v1 netns "$NSB" &&
-	ip -n "$NSA" link set v0 up && ip -n "$NSB" link set v1 up || exit 1
+# The tx -> rx pair of lib.sh, its ends named v0 and v1.
+IF_TX=v0 IF_RX=v1 NSA=$NS_TX NSB=$NS_RX
+net_setup_txrx || exit 1
 
 # Room for every stream with a quarter to spare (the map is a hash table).
 MAX_STREAMS=$((STREAMS + STREAMS / 4))
@@ -46,7 +41,7 @@ net_bg "$NSB" "$NET_TMP/agent.err" "$BUILD/sipxdp" -i v1 --textfile "$NET_TMP/m.
 AGENT=$NET_LAST_PID
 wait_for_line "$NET_TMP/agent.err" 'attached to v1' 20 "$AGENT" || { echo "agent did not attach:"; cat "$NET_TMP/agent.err"; exit 1; }
 
-metric() { awk -v n="$1" '$1 == n {print $2}' "$NET_TMP/m.prom"; }
+metric() { prom_value "$NET_TMP/m.prom" "$1"; }
 rss_kib() { awk '/^VmRSS:/ {print $2}' /proc/"$AGENT"/status; }
 gen() { in_ns "$NSA" "$BUILD/rtpgen" --iface v0 --calls "$CALLS" --both "$@" >>"$NET_TMP/gen.log" 2>&1; }
 settle() { sleep $((INTERVAL * 2 + 1)); }	# two ticks: the text file has what the last one saw
@@ -80,12 +75,9 @@ want "events lost" "$(metric sipxdp_events_lost_total)" 0
 
 gen --phases rtp --first-round 1 --rounds "$ROUNDS" --pps "$PPS"
 read -r C2 S2 <<<"$(ticks)"
-if [ -n "${PERF:-}" ] && command -v perf >/dev/null; then
-	# where the agent's time goes with every stream in the kernel (PERF=1)
-	perf record -q -g -o "$NET_TMP/perf.data" -p "$AGENT" -- sleep $((INTERVAL * 3)) >/dev/null 2>&1
-	perf report -i "$NET_TMP/perf.data" --no-children --sort symbol -g none 2>/dev/null |
-		grep '%' | head -15 | sed 's/^/  perf: /'
-fi
+# where the agent's time goes with every stream in the kernel (PERF=1)
+perf_start "$AGENT" $((INTERVAL * 3)) "$NET_TMP/perf.data"
+perf_top "$NET_TMP/perf.data"
 settle
 R2=$(rss_kib)
 read -r C3 S3 <<<"$(ticks)"

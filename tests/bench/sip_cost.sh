@@ -31,15 +31,9 @@ restore_stats() { sysctl -qw kernel.bpf_stats_enabled="$STATS_WAS"; }
 NET_CLEANUP_HOOKS+=(restore_stats)
 net_trap
 net_mktemp || exit 1
-NSA="sipxdp-scoA-$NET_SUFFIX"
-NSB="sipxdp-scoB-$NET_SUFFIX"
-net_add_ns "$NSA" && net_add_ns "$NSB" || exit 1
-for ns in "$NSA" "$NSB"; do
-	in_ns "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1 || exit 1
-done
-ip link add v0 netns "$NSA" type veth peer name v1 netns "$NSB" &&
-	ip -n "$NSA" addr add 10.33.0.1/24 dev v0 && ip -n "$NSB" addr add 10.33.0.2/24 dev v1 &&
-	ip -n "$NSA" link set v0 up && ip -n "$NSB" link set v1 up || exit 1
+# The tx -> rx pair of lib.sh, its ends named v0 and v1.
+IF_TX=v0 IF_RX=v1 NSA=$NS_TX NSB=$NS_RX
+net_setup_txrx 10.33.0.1 10.33.0.2 || exit 1
 # ARP resolved before the figures are taken: then only SIP crosses.
 in_ns "$NSA" ping -c 1 -W 1 10.33.0.2 >/dev/null 2>&1
 
@@ -51,7 +45,7 @@ for ((i = 0; i < 100; i++)); do [ -s "$NET_TMP/m.prom" ] && break; sleep 0.1; do
 sysctl -qw kernel.bpf_stats_enabled=1
 PROG=$(bpftool prog show -j | jq -r '[.[] | select(.name == "sipxdp_xdp")] | last | .id')
 
-metric() { awk -v n="$1" '$1 == n {print $2}' "$NET_TMP/m.prom"; }
+metric() { prom_value "$NET_TMP/m.prom" "$1"; }
 invites() { awk '$1 == "sipxdp_sip_messages_total{type=\"request\",method=\"INVITE\"}" {print $2 + 0}' "$NET_TMP/m.prom"; }
 prog_stats() { bpftool prog show id "$PROG" -j | jq -r '"\(.run_time_ns // 0) \(.run_cnt // 0)"'; }
 quantile() { awk -v q="$1" '$1 == "sipxdp_endpoint_learn_seconds{quantile=\"" q "\"}" {printf "%.0f", $2 * 1e6}' "$NET_TMP/m.prom"; }
@@ -62,20 +56,12 @@ for rate in $RATES; do
 	n=$((rate * EACH))
 	i0=$(invites) l0=$(metric sipxdp_events_lost_total)
 	read -r t0 c0 <<<"$(prog_stats)"
-	if [ -n "${PERF:-}" ] && command -v perf >/dev/null; then	# PERF=1: the agent's profile
-		perf record -q -g -o "$NET_TMP/perf.data" -p "$AGENT" -- sleep $((EACH + INTERVAL * 2)) >/dev/null 2>&1 &
-		PERF_PID=$!
-	fi
+	perf_start "$AGENT" $((EACH + INTERVAL * 2)) "$NET_TMP/perf.data"	# PERF=1: the agent's profile
 	in_ns "$NSA" "$SIPFLOOD" invites --from 10.33.0.1 --to 10.33.0.2:5060 --count "$n" --rate "$rate" \
 		--mlines 1 --tag "c$rate" >"$NET_TMP/flood.log" 2>&1
 	read -r t1 c1 <<<"$(prog_stats)"
 	sleep $((INTERVAL * 2)).2
-	if [ -n "${PERF_PID:-}" ]; then
-		wait "$PERF_PID"
-		perf report -i "$NET_TMP/perf.data" --no-children --sort dso,symbol -g none 2>/dev/null |
-			grep '%' | head -14 | sed 's/^/  perf: /'
-		PERF_PID=
-	fi
+	perf_top "$NET_TMP/perf.data"
 	i1=$(invites) l1=$(metric sipxdp_events_lost_total)
 	sent=$(awk '{print $3}' "$NET_TMP/flood.log" | tail -1)
 	printf '  %8d %9s %9d %6d %11s %9s us %9s us\n' "$rate" "$sent" $((i1 - i0)) $((l1 - l0)) \

@@ -26,15 +26,9 @@ need_root
 command -v sipp >/dev/null || { echo "sipp_rates.sh: sipp not installed (make deps)"; exit 1; }
 net_trap
 net_mktemp || exit 1
-NSA="sipxdp-srA-$NET_SUFFIX"
-NSB="sipxdp-srB-$NET_SUFFIX"
-net_add_ns "$NSA" && net_add_ns "$NSB" || exit 1
-for ns in "$NSA" "$NSB"; do
-	in_ns "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1 || exit 1
-done
-ip link add v0 netns "$NSA" type veth peer name v1 netns "$NSB" &&
-	ip -n "$NSA" addr add 10.32.0.1/24 dev v0 && ip -n "$NSB" addr add 10.32.0.2/24 dev v1 &&
-	ip -n "$NSA" link set v0 up && ip -n "$NSB" link set v1 up || exit 1
+# The tx -> rx pair of lib.sh, its ends named v0 and v1.
+IF_TX=v0 IF_RX=v1 NSA=$NS_TX NSB=$NS_RX
+net_setup_txrx 10.32.0.1 10.32.0.2 || exit 1
 
 net_bg "$NSB" "$NET_TMP/agent.err" "$SIPXDP" -i v1 --textfile "$NET_TMP/m.prom" --interval 1 \
 	--calls-json "$NET_TMP/calls.json" --egress
@@ -43,7 +37,7 @@ wait_for_line "$NET_TMP/agent.err" 'attached to v1' 10 "$AGENT" || { echo "agent
 net_bg "$NSB" "$NET_TMP/uas.log" sipp -sn uas -i 10.32.0.2 -p 5060 -nostdin -bg
 sleep 1
 
-metric() { awk -v n="$1" '$1 == n {print $2}' "$NET_TMP/m.prom"; }
+metric() { prom_value "$NET_TMP/m.prom" "$1"; }
 cpu_ticks() { awk '{print $14 + $15}' /proc/"$AGENT"/stat; }
 lines() { if [ -f "$1" ]; then wc -l <"$1"; else echo 0; fi; }
 
@@ -53,20 +47,12 @@ best=0
 for rate in $RATES; do
 	n=$((rate * EACH))
 	l0=$(metric sipxdp_events_lost_total) c0=$(cpu_ticks) r0=$(lines "$NET_TMP/calls.json")
-	if [ -n "${PERF:-}" ] && command -v perf >/dev/null; then	# PERF=1: the agent's profile at each rate
-		perf record -q -g -o "$NET_TMP/perf-$rate.data" -p "$AGENT" -- sleep "$EACH" >/dev/null 2>&1 &
-		PERF_PID=$!
-	fi
+	perf_start "$AGENT" "$EACH" "$NET_TMP/perf-$rate.data"	# PERF=1: the agent's profile at each rate
 	(cd "$NET_TMP" && in_ns "$NSA" timeout $((EACH * 4 + 30)) sipp -sn uac 10.32.0.2:5060 -i 10.32.0.1 -p 5060 \
 		-r "$rate" -m "$n" -l $((rate * 4)) -nostdin -timeout $((EACH * 3 + 20))s \
 		-trace_stat -stf "uac-$rate.csv" >"uac-$rate.log" 2>&1)
 	sleep 5	# the last BYEs, the grace of 2 s, two intervals
-	if [ -n "${PERF_PID:-}" ]; then
-		wait "$PERF_PID"
-		perf report -i "$NET_TMP/perf-$rate.data" --no-children --sort dso,symbol -g none 2>/dev/null |
-			grep '%' | head -20 | sed 's/^/  perf: /'
-		PERF_PID=
-	fi
+	perf_top "$NET_TMP/perf-$rate.data"
 	ok=$(tail -1 "$NET_TMP/uac-$rate.csv" | awk -F';' '{print $16}')	# SuccessfulCall(C)
 	failed=$(tail -1 "$NET_TMP/uac-$rate.csv" | awk -F';' '{print $18}')	# FailedCall(C)
 	l1=$(metric sipxdp_events_lost_total) c1=$(cpu_ticks)

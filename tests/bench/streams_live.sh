@@ -30,14 +30,9 @@ need_root
 command -v taskset >/dev/null || { echo "streams_live.sh: taskset not installed (util-linux)"; exit 1; }
 net_trap
 net_mktemp || exit 1
-NSA="sipxdp-slA-$NET_SUFFIX"
-NSB="sipxdp-slB-$NET_SUFFIX"
-net_add_ns "$NSA" && net_add_ns "$NSB" || exit 1
-for ns in "$NSA" "$NSB"; do
-	in_ns "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1 || exit 1
-done
-ip link add v0 netns "$NSA" type veth peer name v1 netns "$NSB" &&
-	ip -n "$NSA" link set v0 up && ip -n "$NSB" link set v1 up || exit 1
+# The tx -> rx pair of lib.sh, its ends named v0 and v1.
+IF_TX=v0 IF_RX=v1 NSA=$NS_TX NSB=$NS_RX
+net_setup_txrx || exit 1
 
 echo "known-stream RTP live on a veth pair, $PPS packets/s, programs taking turns (bpf_stats):"
 bad=0

@@ -31,7 +31,7 @@ FUZZ_EXTRA_replay  := user/log.c
 
 FUZZ_NAMES := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BINS  := $(patsubst %,$(BUILD)/fuzz/fuzz_%,$(FUZZ_NAMES))
-FUZZ_HDRS  := $(wildcard user/*.h include/*.h)
+FUZZ_HDRS  := $(wildcard user/*.h include/*.h) tests/fuzz/fuzz.h
 
 .PHONY: fuzz fuzz-smoke fuzz-build
 

@@ -14,15 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz.h"
 #include "replay.h"
 
-#define check(cond) do {						\
-	if (!(cond)) {							\
-		fprintf(stderr, "%s:%d: invariant failed: %s\n",	\
-			__FILE__, __LINE__, #cond);			\
-		__builtin_trap();					\
-	}								\
-} while (0)
 
 #define MAX_FRAMES 256
 
@@ -76,9 +70,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			len = (uint32_t)(size - off);
 		seen.data[n] = data + off;
 		seen.len[n] = len;
-		copy = malloc(len ? len : 1);
-		check(copy);
-		memcpy(copy, data + off, len);
+		copy = dup_exact(data + off, len);
 		check(replay_frame(&r, copy, len, n) == 0);
 		free(copy);
 		off += len;

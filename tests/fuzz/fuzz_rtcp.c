@@ -16,27 +16,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz.h"
 #include "rtcp.h"
 
-#define check(cond) do {						\
-	if (!(cond)) {							\
-		fprintf(stderr, "%s:%d: invariant failed: %s\n",	\
-			__FILE__, __LINE__, #cond);			\
-		__builtin_trap();					\
-	}								\
-} while (0)
 
-/* Fresh heap copy of exactly n bytes: a read past n is an ASan report. */
-static uint8_t *dup_exact(const uint8_t *p, size_t n)
-{
-	uint8_t *d = malloc(n ? n : 1);
-
-	if (!d)
-		abort();
-	if (n)
-		memcpy(d, p, n);
-	return d;
-}
 
 /* Packets by their length fields alone; *last is where the last one starts. */
 static int walk_parts(const uint8_t *p, size_t len, size_t *last)

@@ -16,16 +16,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz.h"
 #include "codec.h"
 #include "sdp.h"
 
-#define check(cond) do {						\
-	if (!(cond)) {							\
-		fprintf(stderr, "%s:%d: invariant failed: %s\n",	\
-			__FILE__, __LINE__, #cond);			\
-		__builtin_trap();					\
-	}								\
-} while (0)
 
 #define NUL_IN(arr) (memchr((arr), '\0', sizeof(arr)) != NULL)
 

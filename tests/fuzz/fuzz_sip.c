@@ -15,30 +15,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz.h"
 #include "sip.h"
 
-#define check(cond) do {						\
-	if (!(cond)) {							\
-		fprintf(stderr, "%s:%d: invariant failed: %s\n",	\
-			__FILE__, __LINE__, #cond);			\
-		__builtin_trap();					\
-	}								\
-} while (0)
 
 /* Messages framed one after another in one input; each costs a full parse. */
 #define MAX_MSGS 64
 
-/* Fresh heap copy of exactly n bytes: a read past n is an ASan report. */
-static char *dup_exact(const char *p, size_t n)
-{
-	char *d = malloc(n ? n : 1);
-
-	if (!d)
-		abort();
-	if (n)
-		memcpy(d, p, n);
-	return d;
-}
 
 /* s lies inside [lo, hi); absent views are { NULL, 0 }.  Reads every byte. */
 static void check_view(struct sip_str s, const char *lo, const char *hi)

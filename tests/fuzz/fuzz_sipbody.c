@@ -14,26 +14,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz.h"
 #include "sdp.h"
 #include "sipbody.h"
 #include "util.h"
 
-#define check(cond) do {						\
-	if (!(cond)) {							\
-		fprintf(stderr, "%s:%d: invariant failed: %s\n",	\
-			__FILE__, __LINE__, #cond);			\
-		__builtin_trap();					\
-	}								\
-} while (0)
 
-static char *dup_exact(const uint8_t *p, size_t n)
-{
-	char *c = malloc(n ? n : 1);
-
-	if (c && n)
-		memcpy(c, p, n);
-	return c;
-}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

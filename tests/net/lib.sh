@@ -184,10 +184,11 @@ for _ in range(3):
 sys.exit(1)
 '
 
-# net_setup_txrx - tx -> rx over one veth pair, no addresses: nothing in
-# either namespace talks, so a capture on IF_RX holds exactly the frames sent
-# from IF_TX (IPv6 is off, or its router and neighbour solicitations would
-# join them).  Needs net_trap first, as net_setup.
+# net_setup_txrx [TX_ADDR RX_ADDR] - tx -> rx over one veth pair, no
+# addresses unless given (IPv4, a /24 each): with none, nothing in either
+# namespace talks, so a capture on IF_RX holds exactly the frames sent from
+# IF_TX (IPv6 is off, or its router and neighbour solicitations would join
+# them).  Needs net_trap first, as net_setup.
 net_setup_txrx()
 {
 	local ns
@@ -197,9 +198,37 @@ net_setup_txrx()
 		in_ns "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
 			net.ipv6.conf.default.disable_ipv6=1 || return 1
 	done
-	ip link add "$IF_TX" netns "$NS_TX" type veth peer name "$IF_RX" netns "$NS_RX" &&
+	ip link add "$IF_TX" netns "$NS_TX" type veth peer name "$IF_RX" netns "$NS_RX" || return 1
+	if [ $# -eq 2 ]; then
+		ip -n "$NS_TX" addr add "$1/24" dev "$IF_TX" && ip -n "$NS_RX" addr add "$2/24" dev "$IF_RX" ||
+			return 1
+	fi
 	ip -n "$NS_TX" link set "$IF_TX" up &&
 	ip -n "$NS_RX" link set "$IF_RX" up
+}
+
+# prom_value FILE NAME - the value of series NAME (name and labels as
+# written) in a Prometheus text file; nothing if it is not there.
+prom_value() { awk -v n="$2" '$1 == n {print $2}' "$1"; }
+
+# perf_start PID SECONDS FILE - with PERF=1 and perf installed, profile PID
+# for SECONDS in the background (perf_top prints it); otherwise nothing.
+perf_start()
+{
+	PERF_PID=
+	[ -n "${PERF:-}" ] && command -v perf >/dev/null || return 0
+	perf record -q -g -o "$3" -p "$1" -- sleep "$2" >/dev/null 2>&1 &
+	PERF_PID=$!
+}
+
+# perf_top FILE - after perf_start: wait for it, print the top of the profile.
+perf_top()
+{
+	[ -n "${PERF_PID:-}" ] || return 0
+	wait "$PERF_PID"
+	PERF_PID=
+	perf report -i "$1" --no-children --sort dso,symbol -g none 2>/dev/null | grep '%' | head -15 |
+		sed 's/^/  perf: /'
 }
 
 # net_cleanup - kill every background process, delete every namespace (which
