@@ -15,7 +15,7 @@ MULTIARCH := $(shell $(CC) -print-multiarch 2>/dev/null)
 # what the project needs is in SIPXDP_CFLAGS and always applies.
 CFLAGS   ?= -O2 -g
 SIPXDP_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -Iinclude -Iuser -I$(BUILD)
-LDLIBS   := -lbpf -lelf -lz -lpcap -ljansson -lsodium -lmnl -lm -pthread
+LDLIBS   := -lbpf -lelf -lz -lpcap -ljansson -lsodium -lmnl -lmicrohttpd -lm -pthread
 BPF_CFLAGS := -g -O2 -target bpf -Wall -Werror -D__TARGET_ARCH_$(ARCH) \
 	-Iinclude -Ibpf -I/usr/include/$(MULTIARCH)
 
@@ -74,6 +74,7 @@ PARSER_SRCS := user/util.c user/hashing.c user/sip.c user/sipbody.c user/sdp.c u
 # The logic above the data plane (user/dataplane.h): no libbpf either.  Unit
 # tests run it against the in-memory data plane of tests/unit/fake_dp.c.
 LOGIC_SRCS := user/log.c user/reasm.c user/endpoints.c user/media.c user/dialog.c user/quality.c user/record.c \
+	user/peers.c user/callmetrics.c \
 	user/snapshot.c user/prom.c user/show.c user/opts.c user/replay.c
 # Only these may include libbpf or the skeleton.
 KERN_SRCS := user/kern.c user/capture.c

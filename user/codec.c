@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* codec.c - RTP payload type tables (RFC 3551 section 6). */
 #include <stdio.h>
+#include <string.h>
 #include <strings.h>
 
 #include "codec.h"
@@ -89,4 +90,29 @@ const char *codec_name(char *buf, size_t n, const struct sdp_media *m, uint8_t p
 	else
 		snprintf(buf, n, "%s/%u", name, clock);
 	return buf;
+}
+
+/*
+ * Encodings a label may name: RFC 3551's and the common dynamic ones.  A
+ * label's values must be few whatever an SDP says: any other name is
+ * "other".
+ */
+static const char *const label_names[] = {
+	"PCMU", "PCMA", "G722", "G729", "G723", "G728", "GSM", "GSM-EFR", "DVI4", "L16", "LPC", "QCELP",
+	"G726-16", "G726-24", "G726-32", "G726-40", "G7221", "G719", "AMR", "AMR-WB", "EVS", "opus", "iLBC",
+	"speex", "SILK", "telephone-event", "CN", "H261", "H263", "H263-1998", "H264", "H265", "VP8", "VP9",
+	"red", "t140",
+};
+
+const char *codec_label(const char *name, bool known)
+{
+	size_t n, i;
+
+	if (!known)
+		return "unknown";
+	n = strcspn(name, "/");
+	for (i = 0; i < sizeof(label_names) / sizeof(label_names[0]); i++)
+		if (strlen(label_names[i]) == n && !strncasecmp(label_names[i], name, n))
+			return label_names[i];
+	return "other";
 }

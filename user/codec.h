@@ -36,4 +36,11 @@ void codec_fill_clock_codes(uint8_t codes[SIPXDP_NR_PT], const struct sdp_media 
  */
 const char *codec_name(char *buf, size_t n, const struct sdp_media *m, uint8_t pt);
 
+/*
+ * The codec as a Prometheus label value, from a name codec_name() wrote
+ * (known: an SDP named it): the encoding from a fixed table in its usual
+ * spelling, "other" for one not in it, "unknown" when nothing named it.
+ */
+const char *codec_label(const char *name, bool known);
+
 #endif /* SIPXDP_CODEC_H */

@@ -210,6 +210,7 @@ static struct call *call_new(struct dialogs *d, const struct sip_msg *m, const s
 	call->media.label = call->call_id;
 	call->media.t_start = t;
 	call->media.source = msg->src;
+	call->invite_dst = msg->dst;
 	HASH_ADD_STR(d->by_id, call_id, call);
 	DL_APPEND(d->live, call);
 	d->nr_calls++;
@@ -434,6 +435,8 @@ static void dialog_on_sip(struct dialogs *d, const struct msg *msg)
 		return;
 	}
 	count_message(d, &m);
+	if (!m.is_request && d->cfg.on_response)
+		d->cfg.on_response(d->cfg.ctx, msg, m.cseq_m < SIP_COUNT_METHODS ? m.cseq_m : 0, m.status_code);
 
 	call_key(id, m.call_id);
 	HASH_FIND_STR(d->by_id, id, call);

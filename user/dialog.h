@@ -82,6 +82,7 @@ struct call {
 	uint64_t t_last_sip;
 	uint64_t finalize_at;			/* event clock; 0 = not scheduled */
 	uint16_t ifaces;			/* dialogs.ifindex slots its SIP was seen on */
+	struct sipxdp_addr invite_dst;		/* where its first INVITE went (media.source sent it) */
 	struct media_call media;
 	struct call *prev, *next;		/* dialogs.live or dialogs.ended */
 	UT_hash_handle hh;
@@ -111,6 +112,8 @@ struct dialog_cfg {
 	uint64_t max_duration_ns;	/* answered call longer than this */
 	unsigned int max_calls;
 	call_done_cb on_done;		/* may be NULL */
+	/* Every SIP response parsed: its CSeq method (enum sip_method) and status.  May be NULL. */
+	void (*on_response)(void *ctx, const struct msg *msg, int method, int status);
 	void *ctx;
 };
 

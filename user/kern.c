@@ -85,6 +85,15 @@ void kern_log_memory(struct kern *k)
 		map_kib(skel->maps.ep_unpaired), map_kib(skel->maps.pending), map_kib(skel->maps.sip_frags));
 }
 
+const char *kern_libbpf_version(void)
+{
+	static char v[24];
+
+	if (!v[0])
+		snprintf(v, sizeof(v), "%u.%u", libbpf_major_version(), libbpf_minor_version());
+	return v;
+}
+
 int kern_open(struct kern *k, const struct kern_opts *o, kern_event_cb cb, void *ctx)
 {
 	struct sipxdp_bpf *skel;

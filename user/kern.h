@@ -57,6 +57,8 @@ struct kern {
 /* Route libbpf's own messages through log.h (-v: warnings, -vv: debug). */
 void kern_log_setup(void);
 int kern_open(struct kern *k, const struct kern_opts *o, kern_event_cb cb, void *ctx);
+/* The libbpf this binary runs with ("1.1"). */
+const char *kern_libbpf_version(void);
 /* The data plane of an open program. */
 struct dp *kern_dataplane(struct kern *k);
 /* mode: 0 native (driver), 1 skb (generic). */

@@ -27,13 +27,16 @@
 #include <sys/stat.h>
 #include <sys/sysinfo.h>
 
+#include "callmetrics.h"
 #include "capture.h"
 #include "dialog.h"
+#include "http.h"
 #include "ifaces.h"
 #include "kern.h"
 #include "log.h"
 #include "media.h"
 #include "opts.h"
+#include "peers.h"
 #include "prom.h"
 #include "reasm.h"
 #include "record.h"
@@ -53,6 +56,10 @@ struct agent {
 	struct ifaces ifs;
 	struct capture cap;		/* --read */
 	struct replay replay;		/* --read: frames through the program, on several CPUs */
+	struct peers peers;		/* --peer-groups, reloaded on SIGHUP */
+	struct callmetrics cm;		/* distributions by peer, observed as calls are written out */
+	struct http *http;		/* --listen */
+	struct agent_view view;		/* what the outputs say of the agent itself */
 	uint64_t next_tick;	/* event clock */
 	uint64_t interval_ns;
 	uint64_t last_ts;	/* offline: time of the newest frame */
@@ -60,12 +67,68 @@ struct agent {
 	bool started;		/* attached and polling: outputs are due at exit */
 };
 
-static volatile sig_atomic_t stop;
+static volatile sig_atomic_t stop, reload;
 
 static void on_signal(int sig)
 {
 	(void)sig;
 	stop = 1;
+}
+
+static void on_hup(int sig)
+{
+	(void)sig;
+	reload = 1;
+}
+
+/* --peer-groups at start: a bad file is a configuration error. */
+static int peers_open(struct agent *a)
+{
+	char err[256];
+	int ret;
+
+	if (!a->o.read)
+		peers_read_local(&a->peers);
+	if (!a->o.peer_groups)
+		return 0;
+	ret = peers_load(&a->peers, a->o.peer_groups, err, sizeof(err));
+	if (ret) {
+		pr_err("--peer-groups %s\n", err);
+		return ret;
+	}
+	a->view.peers = true;
+	a->view.peers_ok = true;
+	a->view.peer_groups = a->peers.ngroups;
+	pr_info("%s: %u peer groups, %zu prefixes\n", a->o.peer_groups, a->peers.ngroups, a->peers.nprefixes);
+	return 0;
+}
+
+/*
+ * SIGHUP: the groups read again; a bad file leaves the old ones in place.
+ * Counts are kept by label value, so none is lost or counted twice.
+ */
+static void peers_reload(struct agent *a)
+{
+	struct peers next = { 0 };
+	char err[256];
+
+	reload = 0;
+	if (!a->o.peer_groups)
+		return;
+	if (peers_load(&next, a->o.peer_groups, err, sizeof(err))) {
+		a->view.peers_ok = false;
+		a->view.peer_reloads_failed++;
+		pr_warn("reload --peer-groups %s; the groups loaded before stay\n", err);
+		return;
+	}
+	peers_read_local(&next);
+	peers_free(&a->peers);
+	a->peers = next;
+	a->view.peers_ok = true;
+	a->view.peer_reloads_ok++;
+	a->view.peer_groups = a->peers.ngroups;
+	pr_info("reloaded %s: %u peer groups, %zu prefixes\n", a->o.peer_groups, a->peers.ngroups,
+		a->peers.nprefixes);
 }
 
 /* The text file is renamed into place: its directory must take a new file, and it must not be one. */
@@ -108,7 +171,15 @@ static void on_call_done(void *ctx, const struct call *call, uint64_t now)
 {
 	struct agent *a = ctx;
 
+	callmetrics_call(&a->cm, call);
 	record_write(&a->records, call, now);
+}
+
+static void on_response(void *ctx, const struct msg *msg, int method, int status)
+{
+	struct agent *a = ctx;
+
+	callmetrics_response(&a->cm, msg, method, status);
 }
 
 static uint64_t clock_ns(clockid_t id)
@@ -129,23 +200,39 @@ static const struct hist_bounds tick_bounds = {
 
 static void write_outputs(struct agent *a)
 {
+	char *text;
+	size_t len;
 	int err;
 
 	record_flush(&a->records);
-	if (!a->o.textfile && !a->o.show)
+	if (!a->o.textfile && !a->o.show && !a->http)
 		return;
 	err = snapshot_take(&a->snap, &a->dialogs, kern_dataplane(&a->k), &a->reasm);
 	a->snap.tick_bounds = &tick_bounds;
 	a->snap.tick = a->tick_cost;
+	a->view.unix_time = clock_ns(CLOCK_REALTIME) / 1e9;
+	a->snap.agent = a->view;
 	ifaces_view(&a->ifs, &a->snap);
 	if (err) {
 		pr_warn("take a snapshot of the figures: %s\n", strerror(-err));
 		return;
 	}
-	if (a->o.textfile) {
-		err = prom_write(a->o.textfile, &a->snap);
-		if (err)
-			pr_warn("write %s: %s\n", a->o.textfile, strerror(-err));
+	if (a->o.textfile || a->http) {
+		text = prom_render(&a->snap, &len);
+		if (!text) {
+			a->view.textfile_failures += a->o.textfile != NULL;
+			pr_warn("make the exposition: %s\n",
+				a->snap.health_err ? strerror(-a->snap.health_err) : "out of memory");
+		} else {
+			http_publish(a->http, text, len);
+			if (a->o.textfile && (err = prom_write(a->o.textfile, text, len))) {
+				a->view.textfile_failures++;
+				pr_warn("write %s: %s\n", a->o.textfile, strerror(-err));
+			} else if (a->o.textfile) {
+				a->view.textfile_last_ok = a->view.unix_time;
+			}
+			free(text);
+		}
 	}
 	if (a->o.show)
 		show_calls(stdout, &a->snap);
@@ -241,10 +328,13 @@ static int run_live(struct agent *a)
 	kern_log_memory(&a->k);
 	a->next_tick = clock_ns(CLOCK_MONOTONIC) + a->interval_ns;
 	a->started = true;
+	write_outputs(a);	/* attached: the outputs say so from the start */
 	while (!stop) {
 		err = wait_events(a, p, &idle);
 		if (err)
 			return err;
+		if (reload)
+			peers_reload(a);
 		now = clock_ns(CLOCK_MONOTONIC);
 		if (p[1].revents & POLLIN) {
 			advance(a, now);	/* calls an interface takes along end now */
@@ -445,11 +535,16 @@ static int calls_open(struct agent *a)
 		.max_duration_ns = a->o.max_duration * 1e9,
 		.max_calls = a->o.max_calls,
 		.on_done = on_call_done,
+		.on_response = on_response,
 		.ctx = a,
 	};
 	int err;
 
 	a->records.unix_offset_ns = unix_offset;
+	a->cm.peers = &a->peers;
+	a->cm.offline = a->o.read != NULL;
+	for (unsigned int i = 0; i < a->o.nr_ifaces && i < DIALOG_MAX_IFACES; i++)
+		a->cm.iface_names[i] = a->o.ifaces[i];
 	err = media_init(&a->media, kern_dataplane(&a->k), &mcfg);
 	if (err)
 		return err;
@@ -460,7 +555,7 @@ int main(int argc, char **argv)
 {
 	struct agent a = { .ifs.promisc_fd = -1 };
 	struct kern_opts ko;
-	int err;
+	int err, exit_code = 0;
 
 	if (opts_parse(&a.o, argc, argv))
 		return 2;
@@ -484,6 +579,23 @@ int main(int argc, char **argv)
 	/* No SA_RESTART: a read blocked on a FIFO or a slow device returns, and the loop sees stop. */
 	sigaction(SIGINT, &(struct sigaction){ .sa_handler = on_signal }, NULL);
 	sigaction(SIGTERM, &(struct sigaction){ .sa_handler = on_signal }, NULL);
+	sigaction(SIGHUP, &(struct sigaction){ .sa_handler = on_hup }, NULL);
+	a.view.version = opts_version();
+	a.view.libbpf = kern_libbpf_version();
+	a.view.textfile = a.o.textfile != NULL;
+	a.view.call_series = a.o.call_series;
+	a.view.cm = &a.cm;
+	err = peers_open(&a);
+	if (err) {
+		err = 0;
+		exit_code = 2;
+		goto cleanup;
+	}
+	if (a.o.listen && (err = http_start(&a.http, a.o.listen))) {
+		exit_code = err == -EINVAL ? 2 : 1;	/* a wrong option, or a port taken */
+		err = 0;
+		goto cleanup;
+	}
 
 	err = preflight(&a);
 	if (err == -EINTR) {
@@ -514,7 +626,10 @@ int main(int argc, char **argv)
 		write_outputs(&a);
 	}
 cleanup:
+	http_stop(a.http);
 	dialog_free(&a.dialogs);
+	callmetrics_free(&a.cm);
+	peers_free(&a.peers);
 	media_free(&a.media);
 	snapshot_free(&a.snap);
 	kern_close(&a.k);
@@ -523,5 +638,5 @@ cleanup:
 	capture_close(&a.cap);
 	if (a.records.f)
 		fclose(a.records.f);
-	return err ? 1 : 0;
+	return exit_code ? exit_code : err ? 1 : 0;
 }

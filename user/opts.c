@@ -77,6 +77,13 @@ static const struct optdef optdefs[] = {
 	  .min = 1, .max = 65535 },
 	{ .name = "textfile", .type = OT_STRING, .arg = "PATH",
 	  .help = "write Prometheus metrics to PATH (node_exporter textfile collector)", .off = F(textfile) },
+	{ .name = "listen", .type = OT_STRING, .arg = "ADDR:PORT",
+	  .help = "also serve the metrics at http://ADDR:PORT/metrics ([ADDR]:PORT for IPv6)", .off = F(listen) },
+	{ .name = "peer-groups", .type = OT_STRING, .arg = "PATH",
+	  .help = "name peers by address prefix: NAME PREFIX... per line (SIGHUP reloads)", .off = F(peer_groups) },
+	{ .name = "call-series", .type = OT_UINT, .arg = "N",
+	  .help = "per-call stream series (call_id, ssrc, addresses as labels) for at most N streams; 0: none",
+	  .def = "0", .off = F(call_series), .min = 0, .max = 1000000 },
 	{ .name = "interval", .type = OT_SECONDS, .arg = "SECONDS", .help = "how often outputs are written",
 	  .def = "5", .off = F(interval), .min_s = 0.1 },
 	{ .name = "calls-json", .type = OT_STRING, .arg = "PATH",
@@ -137,6 +144,11 @@ static const struct optdef optdefs[] = {
 	{ .name = "help", .short_name = 'h', .type = OT_HELP, .help = "this text" },
 };
 #define NR_OPTDEFS ARRAY_SIZE(optdefs)
+
+const char *opts_version(void)
+{
+	return SIPXDP_VERSION;
+}
 
 static bool is_list(const struct optdef *d)
 {
@@ -305,6 +317,10 @@ static int check_combination(const struct opts *o)
 {
 	if (o->egress && o->read) {
 		fprintf(stderr, "sipxdp: --egress observes interfaces; it does not apply to --read\n");
+		return -EINVAL;
+	}
+	if (o->listen && o->read) {
+		fprintf(stderr, "sipxdp: --listen serves a running agent's metrics; it does not apply to --read\n");
 		return -EINVAL;
 	}
 	if (!o->nr_ifaces == !o->read) {

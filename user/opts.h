@@ -26,6 +26,9 @@ struct opts {
 	uint16_t tls_ports[SIPXDP_MAX_TLS_PORTS];	/* host order */
 	unsigned int nr_tls_ports;
 	const char *textfile;
+	const char *listen;		/* ADDR:PORT for /metrics over HTTP; NULL: none */
+	const char *peer_groups;	/* file of NAME PREFIX... lines */
+	unsigned int call_series;	/* per-call stream series at most; 0: none */
 	double interval;		/* seconds */
 	const char *calls_json;
 	const char *read;
@@ -51,5 +54,6 @@ struct opts {
  */
 int opts_parse(struct opts *o, int argc, char **argv);
 void opts_usage(FILE *f);
+const char *opts_version(void);
 
 #endif /* SIPXDP_OPTS_H */

@@ -6,6 +6,7 @@
  * target, so the collector never reads half a file.
  */
 #include <arpa/inet.h>
+#include <stddef.h>
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -13,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "callmetrics.h"
 #include "prom.h"
 #include "rtp_stats.h"
 #include "snapshot.h"
@@ -46,20 +48,52 @@ static void scalar(FILE *f, const char *name, const char *type, const char *help
 	fprintf(f, "%s %.15g\n", name, v);
 }
 
-/* A histogram without labels, its buckets cumulative as the format has them. */
-static void histogram(FILE *f, const char *name, const char *help, const struct hist_bounds *b,
-		      const struct hist *h)
+/*
+ * One series of a histogram, its buckets cumulative as the format has them;
+ * labels (may be NULL) writes the series' own labels, first of the list.
+ */
+static void hist_series(FILE *f, const char *name, void (*labels)(FILE *, const void *), const void *key,
+			const struct hist_bounds *b, const struct hist *h)
 {
 	uint64_t below = 0;
 	unsigned int i;
 
-	family(f, name, "histogram", help);
 	for (i = 0; i < b->n; i++) {
 		below += h->bucket[i];
-		fprintf(f, "%s_bucket{le=\"%.15g\"} %llu\n", name, b->le[i], (unsigned long long)below);
+		fprintf(f, "%s_bucket{", name);
+		if (labels) {
+			labels(f, key);
+			fputc(',', f);
+		}
+		fprintf(f, "le=\"%.15g\"} %llu\n", b->le[i], (unsigned long long)below);
 	}
-	fprintf(f, "%s_bucket{le=\"+Inf\"} %llu\n", name, (unsigned long long)h->count);
-	fprintf(f, "%s_sum %.9g\n%s_count %llu\n", name, h->sum, name, (unsigned long long)h->count);
+	fprintf(f, "%s_bucket{", name);
+	if (labels) {
+		labels(f, key);
+		fputc(',', f);
+	}
+	fprintf(f, "le=\"+Inf\"} %llu\n", (unsigned long long)h->count);
+	fprintf(f, "%s_sum", name);
+	if (labels) {
+		fputc('{', f);
+		labels(f, key);
+		fputc('}', f);
+	}
+	fprintf(f, " %.9g\n%s_count", h->sum, name);
+	if (labels) {
+		fputc('{', f);
+		labels(f, key);
+		fputc('}', f);
+	}
+	fprintf(f, " %llu\n", (unsigned long long)h->count);
+}
+
+/* A histogram without labels. */
+static void histogram(FILE *f, const char *name, const char *help, const struct hist_bounds *b,
+		      const struct hist *h)
+{
+	family(f, name, "histogram", help);
+	hist_series(f, name, NULL, NULL, b, h);
 }
 
 static void write_sip(FILE *f, const struct dialog_stats *st)
@@ -130,15 +164,8 @@ static void write_calls(FILE *f, const struct snapshot *snap)
 {
 	const struct dialog_stats *d = &snap->dialog;
 	const struct media_stats *m = &snap->media;
-	int r;
 
 	scalar(f, "sipxdp_calls_active", "gauge", "Calls in progress (not yet ended).", snap->calls_active);
-	family(f, "sipxdp_calls_total", "counter", "Calls ended, by result.");
-	for (r = RESULT_COMPLETED; r < RESULT_NR; r++) {
-		fputs("sipxdp_calls_total{", f);
-		put_label(f, "result", call_result_name(r), 1);
-		fprintf(f, "} %llu\n", (unsigned long long)d->calls_total[r]);
-	}
 	scalar(f, "sipxdp_calls_dropped_total", "counter",
 	       "INVITEs not followed because the call table was full.", d->calls_dropped);
 	scalar(f, "sipxdp_rtcp_packets_total", "counter", "RTCP compound packets read.", m->rtcp_packets);
@@ -282,7 +309,7 @@ static void stream_labels(FILE *f, const struct stream_view *v)
 	put_label(f, "codec", v->q.codec, 0);
 }
 
-/* Per-stream series: the validated streams of calls still in progress. */
+/* Per-call series (--call-series): the validated streams of calls still in progress. */
 static bool stream_in_series(const struct stream_view *v)
 {
 	return v->call && v->call->state != CALL_ENDED && (v->s->st.flags & STREAM_F_VALID);
@@ -293,12 +320,13 @@ static void write_streams(FILE *f, const struct snapshot *snap)
 	static const struct {
 		const char *name, *type, *help;
 	} fam[] = {
-		{ "sipxdp_stream_packets_total", "counter", "RTP packets of a stream of an active call." },
-		{ "sipxdp_stream_lost_packets", "gauge",
+		{ "sipxdp_call_stream_packets_total", "counter", "RTP packets of a stream of an active call." },
+		{ "sipxdp_call_stream_lost_packets", "gauge",
 		  "Expected minus received packets (RFC 3550 A.3; negative with duplicates)." },
-		{ "sipxdp_stream_jitter_seconds", "gauge", "RFC 3550 interarrival jitter, current." },
-		{ "sipxdp_stream_max_jitter_seconds", "gauge", "Largest interarrival jitter seen." },
+		{ "sipxdp_call_stream_jitter_seconds", "gauge", "RFC 3550 interarrival jitter, current." },
+		{ "sipxdp_call_stream_max_jitter_seconds", "gauge", "Largest interarrival jitter seen." },
 	};
+	unsigned int cap = snap->agent.call_series, in = 0, out = 0;
 	size_t i, j;
 
 	scalar(f, "sipxdp_rtp_lost_packets_total", "counter",
@@ -318,15 +346,30 @@ static void write_streams(FILE *f, const struct snapshot *snap)
 	scalar(f, "sipxdp_rtp_streams_closed_total", "counter",
 	       "Streams of an ended call closed because a new call named their endpoint.",
 	       snap->media.streams_closed);
+	for (j = 0; j < snap->nstreams; j++) {
+		if (!stream_in_series(&snap->streams[j]))
+			continue;
+		if (in < cap)
+			in++;
+		else
+			out++;
+	}
+	scalar(f, "sipxdp_call_series_omitted", "gauge",
+	       "Streams of active calls left out of the per-call series (off, or past --call-series).", out);
+	if (!in)
+		return;
 	for (i = 0; i < ARRAY_SIZE(fam); i++) {
+		unsigned int done = 0;
+
 		family(f, fam[i].name, fam[i].type, fam[i].help);
-		for (j = 0; j < snap->nstreams; j++) {
+		for (j = 0; j < snap->nstreams && done < in; j++) {
 			const struct stream_view *v = &snap->streams[j];
 			const struct stream_state *st = &v->s->st;
 			double val;
 
 			if (!stream_in_series(v))
 				continue;
+			done++;
 			switch (i) {
 			case 0: val = st->packets; break;
 			case 1: val = rtp_lost(st); break;
@@ -337,6 +380,137 @@ static void write_streams(FILE *f, const struct snapshot *snap)
 			stream_labels(f, v);
 			fprintf(f, "} %.15g\n", val);
 		}
+	}
+}
+
+static void call_labels(FILE *f, const void *key)
+{
+	const struct cm_call_key *k = key;
+
+	put_label(f, "peer", k->peer, 1);
+	put_label(f, "direction", cm_direction_names[k->dir], 0);
+	put_label(f, "interface", k->iface, 0);
+}
+
+static void stream_set_labels(FILE *f, const void *key)
+{
+	const struct cm_stream_key *k = key;
+
+	call_labels(f, &k->c);
+	put_label(f, "codec", k->codec, 0);
+}
+
+/* A counter of each call label set: field at off in struct cm_call_set. */
+static void call_counter(FILE *f, const struct callmetrics *cm, const char *name, const char *help, size_t off)
+{
+	const struct cm_call_set *s;
+
+	family(f, name, "counter", help);
+	for (s = cm->calls; s; s = s->hh.next) {
+		fprintf(f, "%s{", name);
+		call_labels(f, &s->key);
+		fprintf(f, "} %llu\n", (unsigned long long)*(const uint64_t *)((const char *)s + off));
+	}
+}
+
+static void write_callmetrics(FILE *f, const struct callmetrics *cm)
+{
+	static const struct {
+		const char *name, *help;
+	} sh[CM_NR_STREAM_HIST] = {
+		[CM_MOS] = { "sipxdp_stream_mos", "ITU-T G.107 MOS of a stream of a call, when the call was written out." },
+		[CM_R_FACTOR] = { "sipxdp_stream_r_factor", "ITU-T G.107 R-factor of a stream, when its call was written out." },
+		[CM_JITTER] = { "sipxdp_stream_jitter_seconds", "RFC 3550 interarrival jitter of a stream at its end." },
+		[CM_MAX_JITTER] = { "sipxdp_stream_max_jitter_seconds", "Largest interarrival jitter of a stream." },
+		[CM_LOSS] = { "sipxdp_stream_loss_ratio", "Packets lost over packets expected (RFC 3550 A.3), per stream." },
+		[CM_MAX_DELTA] = { "sipxdp_stream_max_delta_seconds", "Largest gap between two packets of a stream." },
+		[CM_RTT] = { "sipxdp_stream_rtcp_rtt_seconds", "RTCP round trip of a stream, where RTCP gave one." },
+	}, ch[CM_NR_CALL_HIST] = {
+		[CM_PDD] = { "sipxdp_call_post_dial_delay_seconds", "INVITE to the first provisional 18x answer." },
+		[CM_SETUP] = { "sipxdp_call_setup_seconds", "INVITE to the 2xx answer." },
+		[CM_DURATION] = { "sipxdp_call_duration_seconds", "Answered calls: answer to end." },
+	};
+	const struct cm_stream_set *ss;
+	const struct cm_call_set *cs;
+	const struct cm_resp_set *rs;
+	unsigned int i;
+	int r, m, k;
+
+	for (i = 0; i < CM_NR_STREAM_HIST; i++) {
+		family(f, sh[i].name, "histogram", sh[i].help);
+		for (ss = cm->streams; ss; ss = ss->hh.next)
+			hist_series(f, sh[i].name, stream_set_labels, &ss->key, &cm_stream_bounds[i], &ss->h[i]);
+	}
+	for (i = 0; i < CM_NR_CALL_HIST; i++) {
+		family(f, ch[i].name, "histogram", ch[i].help);
+		for (cs = cm->calls; cs; cs = cs->hh.next)
+			hist_series(f, ch[i].name, call_labels, &cs->key, &cm_call_bounds[i], &cs->h[i]);
+	}
+	family(f, "sipxdp_calls_total", "counter", "Calls written out, by how they ended.");
+	for (cs = cm->calls; cs; cs = cs->hh.next) {
+		for (r = RESULT_COMPLETED; r < RESULT_NR; r++) {
+			fputs("sipxdp_calls_total{", f);
+			put_label(f, "result", call_result_name(r), 1);
+			fputc(',', f);
+			call_labels(f, &cs->key);
+			fprintf(f, "} %llu\n", (unsigned long long)cs->calls[r]);
+		}
+	}
+	call_counter(f, cm, "sipxdp_calls_answered_total", "Of those, calls answered (2xx).",
+		     offsetof(struct cm_call_set, answered));
+	call_counter(f, cm, "sipxdp_calls_one_way_media_total",
+		     "Answered calls whose RTP flowed in one direction only.", offsetof(struct cm_call_set, one_way));
+	call_counter(f, cm, "sipxdp_calls_no_rtp_total", "Answered calls without any RTP.",
+		     offsetof(struct cm_call_set, no_rtp));
+	call_counter(f, cm, "sipxdp_call_streams_never_valid_total",
+		     "Streams of calls that never passed RFC 3550 probation (not in the distributions).",
+		     offsetof(struct cm_call_set, never_valid));
+	family(f, "sipxdp_sip_responses_total", "counter",
+	       "SIP responses by CSeq method, class (challenge: 401 and 407) and peer.");
+	for (rs = cm->responses; rs; rs = rs->hh.next) {
+		for (m = 0; m < SIP_COUNT_METHODS; m++) {
+			for (k = 0; k < CM_NR_CLASSES; k++) {
+				if (!rs->n[m][k])
+					continue;
+				fputs("sipxdp_sip_responses_total{", f);
+				put_label(f, "method", sip_method_name(m), 1);
+				put_label(f, "class", cm_class_names[k], 0);
+				put_label(f, "peer", rs->peer, 0);
+				fprintf(f, "} %llu\n", (unsigned long long)rs->n[m][k]);
+			}
+		}
+	}
+	scalar(f, "sipxdp_metrics_label_sets_overflow_total", "counter",
+	       "Observations left out: their table of label sets was full.", cm->overflow);
+}
+
+static void write_agent(FILE *f, const struct agent_view *a)
+{
+	if (a->version) {
+		family(f, "sipxdp_build_info", "gauge", "The agent's version and the libbpf it runs with.");
+		fputs("sipxdp_build_info{", f);
+		put_label(f, "version", a->version, 1);
+		put_label(f, "libbpf", a->libbpf ? a->libbpf : "", 0);
+		fputs("} 1\n", f);
+	}
+	scalar(f, "sipxdp_exposition_timestamp_seconds", "gauge", "Unix time this exposition was made.",
+	       a->unix_time);
+	if (a->textfile) {
+		scalar(f, "sipxdp_textfile_last_write_timestamp_seconds", "gauge",
+		       "Unix time of the last successful write of the text file (0: none yet).", a->textfile_last_ok);
+		scalar(f, "sipxdp_textfile_write_failures_total", "counter", "Writes of the text file that failed.",
+		       a->textfile_failures);
+	}
+	if (a->peers) {
+		scalar(f, "sipxdp_peer_groups", "gauge", "Peer groups loaded from --peer-groups.", a->peer_groups);
+		scalar(f, "sipxdp_peer_groups_reload_success", "gauge",
+		       "1 if the last load of the peer groups succeeded, 0 if it failed (the old ones are kept).",
+		       a->peers_ok);
+		family(f, "sipxdp_peer_groups_reloads_total", "counter", "Reloads of the peer groups (SIGHUP).");
+		fprintf(f, "sipxdp_peer_groups_reloads_total{result=\"ok\"} %llu\n",
+			(unsigned long long)a->peer_reloads_ok);
+		fprintf(f, "sipxdp_peer_groups_reloads_total{result=\"failed\"} %llu\n",
+			(unsigned long long)a->peer_reloads_failed);
 	}
 }
 
@@ -363,6 +537,7 @@ static void write_ifaces(FILE *f, const struct snapshot *snap)
 
 void prom_format(FILE *f, const struct snapshot *snap)
 {
+	write_agent(f, &snap->agent);
 	write_ifaces(f, snap);
 	if (snap->tick_bounds)
 		histogram(f, "sipxdp_tick_duration_seconds",
@@ -373,9 +548,30 @@ void prom_format(FILE *f, const struct snapshot *snap)
 	write_health(f, &snap->health);
 	write_reasm(f, &snap->reasm);
 	write_streams(f, snap);
+	if (snap->agent.cm)
+		write_callmetrics(f, snap->agent.cm);
 }
 
-int prom_write(const char *path, const struct snapshot *snap)
+char *prom_render(const struct snapshot *snap, size_t *len)
+{
+	char *buf = NULL;
+	FILE *f;
+
+	*len = 0;
+	if (snap->health_err)
+		return NULL;
+	f = open_memstream(&buf, len);
+	if (!f)
+		return NULL;
+	prom_format(f, snap);
+	if (fclose(f)) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
+int prom_write(const char *path, const char *text, size_t len)
 {
 	char tmp[4096];
 	FILE *f;
@@ -383,14 +579,11 @@ int prom_write(const char *path, const struct snapshot *snap)
 
 	if (snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid()) >= (int)sizeof(tmp))
 		return -ENAMETOOLONG;
-	if (snap->health_err)
-		return snap->health_err;
 	f = fopen(tmp, "w");
 	if (!f)
 		return -errno;
-	prom_format(f, snap);
-	if (fflush(f) || ferror(f)) {
-		err = -errno ? -errno : -EIO;
+	if (fwrite(text, 1, len, f) != len || fflush(f) || ferror(f)) {
+		err = errno ? -errno : -EIO;
 		fclose(f);
 		unlink(tmp);
 		return err;

@@ -40,6 +40,23 @@ struct iface_view {
 	uint64_t lost;				/* times it went away or down */
 };
 
+struct callmetrics;
+
+/* What the agent says of itself (set by the agent, not snapshot_take). */
+struct agent_view {
+	const char *version, *libbpf;		/* NULL: no sipxdp_build_info */
+	double unix_time;			/* when this exposition was made */
+	bool textfile;				/* a text file is written */
+	double textfile_last_ok;		/* Unix time of the last good write; 0: none yet */
+	uint64_t textfile_failures;
+	bool peers;				/* --peer-groups given */
+	unsigned int peer_groups;
+	bool peers_ok;				/* the last (re)load succeeded */
+	uint64_t peer_reloads_ok, peer_reloads_failed;
+	unsigned int call_series;		/* per-call stream series at most; 0: none */
+	const struct callmetrics *cm;		/* NULL: no distributions */
+};
+
 struct snapshot {
 	uint64_t now;				/* event clock */
 	int nifaces;
@@ -58,6 +75,7 @@ struct snapshot {
 	/* The agent's periodic work, up to the last one (set by the agent, not snapshot_take). */
 	const struct hist_bounds *tick_bounds;	/* NULL: not written */
 	struct hist tick;
+	struct agent_view agent;
 	size_t ncalls, nstreams;
 	struct call_view *calls;
 	struct stream_view *streams;		/* each call's, then the unclaimed ones */

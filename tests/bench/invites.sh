@@ -34,7 +34,7 @@ wait_for_line "$NET_TMP/agent.err" 'attached to v1' 5 "$AGENT" || { echo "agent 
 
 metric() { prom_value "$NET_TMP/m.prom" "$1"; }
 invites() { awk '$1 == "sipxdp_sip_messages_total{type=\"request\",method=\"INVITE\"}" {print $2}' "$NET_TMP/m.prom"; }
-evicted() { awk '$1 == "sipxdp_calls_total{result=\"evicted\"}" {print $2}' "$NET_TMP/m.prom"; }
+evicted() { "$REPO/tests/tools/promsum" "$NET_TMP/m.prom" 'sipxdp_calls_total{result="evicted"}'; }
 cpu_ticks() { awk '{print $14 + $15}' /proc/"$AGENT"/stat; }
 
 in_ns "$NSA" "$SIPFLOOD" invites --from 10.31.0.1 --to 10.31.0.2:5060 --count 2000 --rate 2000 \

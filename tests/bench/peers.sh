@@ -114,9 +114,8 @@ counted()
 	case $1 in
 	none) echo "-" ;;
 	empty) awk '/^empty:/ {print $2 " packets"}' "$out.log" ;;
-	sipxdp) awk '$1 == "sipxdp_rtp_packets_total" {r = $2}
-		     $1 == "sipxdp_calls_total{result=\"completed\"}" {c = $2}
-		     END {print r " RTP packets, " c " calls completed"}' "$out.prom" ;;
+	sipxdp) echo "$(prom_value "$out.prom" sipxdp_rtp_packets_total) RTP packets," \
+		     "$("$REPO/tests/tools/promsum" "$out.prom" 'sipxdp_calls_total{result="completed"}') calls completed" ;;
 	tcpdump) awk '/packets captured/ {c = $1} /dropped by kernel/ {d = $1}
 		      END {print c " packets captured, " d " dropped"}' "$out.log" ;;
 	tshark) awk '$1 ~ /^[0-9.]+$/ && NF >= 10 {n += $(NF - 8); s++}

@@ -93,7 +93,7 @@ echo "  tick, $STREAMS streams in the kernel (RTP flowing, then idle): $(tick_co
 
 gen --phases bye --sip-rate "$SIP_RATE"
 settle
-want "calls completed" "$(awk '$1 == "sipxdp_calls_total{result=\"completed\"}" {print $2}' "$NET_TMP/m.prom")" "$CALLS"
+want "calls completed" "$("$REPO/tests/tools/promsum" "$NET_TMP/m.prom" 'sipxdp_calls_total{result="completed"}')" "$CALLS"
 net_stop "$AGENT" TERM 30
 want "records written" "$(grep -c . "$NET_TMP/calls.json")" "$CALLS"
 want "records with both streams whole" \

@@ -139,7 +139,7 @@ wait "$UAC_PID"
 check "sipp's call through the flood succeeded (exit $?)" grep -q "Successful call.*1 " "$DIR/uac1.log"
 sleep 8	# the fakes' 5 s under pressure, the call's grace, two intervals
 check "the fakes ended under pressure, not after 180 s" \
-	test "$(awk '$1 == "sipxdp_calls_total{result=\"timed_out\"}" {print $2}' "$DIR/offers.prom")" = 10000
+	test "$("$REPO/tests/tools/promsum" "$DIR/offers.prom" 'sipxdp_calls_total{result="timed_out"}')" = 10000
 check "no call left open" test "$(metric "$DIR/offers.prom" sipxdp_calls_active)" = 0
 stop_run offers
 check "the real call's streams equal tshark's" streams_match offers
@@ -160,7 +160,7 @@ check "sipp's call after the flood succeeded" grep -q "Successful call.*1 " "$DI
 sleep 3
 check "no event lost while evicting ($(metric "$DIR/evict.prom" sipxdp_events_lost_total))" \
 	test "$(metric "$DIR/evict.prom" sipxdp_events_lost_total)" = 0
-EVICTED=$(awk '$1 == "sipxdp_calls_total{result=\"evicted\"}" {print $2}' "$DIR/evict.prom")
+EVICTED=$("$REPO/tests/tools/promsum" "$DIR/evict.prom" 'sipxdp_calls_total{result="evicted"}')
 check "18,000 and more fakes evicted ($EVICTED)" test "$EVICTED" -ge 18000
 stop_run evict
 check "the real call after the flood has its streams, equal to tshark's" streams_match evict

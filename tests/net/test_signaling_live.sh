@@ -108,7 +108,7 @@ EOF
 # summed over label sets when only a name is given.  Fails if absent.
 metric()
 {
-	awk -v m="$2" '$1 == m || index($1, m "{") == 1 { s += $2; f = 1 }
+	awk -v m="${2%\}}" '$1 == m || $1 == m "}" || index($1, m "{") == 1 || index($1, m ",") == 1 { s += $2; f = 1 }
 		END { if (!f) exit 1; printf "%.0f\n", s }' "$1"
 }
 

@@ -252,13 +252,13 @@ static const struct call *call_must(const struct fx *f, const char *id)
 	return c;
 }
 
-static enum call_state state_of(const struct fx *f, const char *id)
+static __attribute__((unused)) enum call_state state_of(const struct fx *f, const char *id)
 {
 	return call_must(f, id)->state;
 }
 
 /* The one on_done record of a call. */
-static const struct done *done_of(const struct fx *f, const char *id)
+static __attribute__((unused)) const struct done *done_of(const struct fx *f, const char *id)
 {
 	const struct done *r = NULL;
 	int i, n = 0;

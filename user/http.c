@@ -1,0 +1,233 @@
+// SPDX-License-Identifier: GPL-2.0
+/* http.c - /metrics over HTTP with libmicrohttpd (http.h). */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "http.h"
+#include "log.h"
+#include "util.h"
+
+#define CONTENT_TYPE	"text/plain; version=0.0.4; charset=utf-8"
+#define LANDING		"sipxdp: Prometheus metrics at /metrics\n"
+#define MAX_CONNECTIONS	32
+#define TIMEOUT_S	10
+
+struct http {
+	struct MHD_Daemon *d;
+	int fd;
+	pthread_mutex_t lock;
+	char *text;		/* newest exposition; NULL before the first */
+	size_t len;
+};
+
+int http_parse_addr(const char *s, struct sockaddr_storage *ss, unsigned int *sslen, char *err, size_t errlen)
+{
+	char host[INET6_ADDRSTRLEN + 2];
+	const char *colon, *hs = s;
+	unsigned long port;
+	size_t hl;
+
+	memset(ss, 0, sizeof(*ss));
+	if (*s == '[') {
+		const char *close = strchr(s, ']');
+
+		if (!close || close[1] != ':') {
+			snprintf(err, errlen, "'%s': an IPv6 address is written [ADDR]:PORT", s);
+			return -EINVAL;
+		}
+		hs = s + 1;
+		hl = close - hs;
+		colon = close + 1;
+	} else {
+		colon = strrchr(s, ':');
+		if (!colon || strchr(s, ':') != colon) {
+			snprintf(err, errlen, "'%s' is not ADDR:PORT ([ADDR]:PORT for IPv6)", s);
+			return -EINVAL;
+		}
+		hl = colon - s;
+	}
+	if (parse_dec(colon + 1, strlen(colon + 1), 65535, &port) || !port) {
+		snprintf(err, errlen, "'%s': the port is not a number from 1 to 65535", s);
+		return -EINVAL;
+	}
+	if (hl >= sizeof(host)) {
+		snprintf(err, errlen, "'%s': not a numeric address", s);
+		return -EINVAL;
+	}
+	memcpy(host, hs, hl);
+	host[hl] = '\0';
+	if (*s != '[') {
+		struct sockaddr_in *in = (struct sockaddr_in *)ss;
+
+		in->sin_family = AF_INET;
+		in->sin_port = htons(port);
+		if (inet_pton(AF_INET, host, &in->sin_addr) != 1) {
+			snprintf(err, errlen, "'%s': '%s' is not a numeric IPv4 address", s, host);
+			return -EINVAL;
+		}
+		*sslen = sizeof(*in);
+	} else {
+		struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ss;
+
+		in6->sin6_family = AF_INET6;
+		in6->sin6_port = htons(port);
+		if (inet_pton(AF_INET6, host, &in6->sin6_addr) != 1) {
+			snprintf(err, errlen, "'%s': '%s' is not a numeric IPv6 address", s, host);
+			return -EINVAL;
+		}
+		*sslen = sizeof(*in6);
+	}
+	return 0;
+}
+
+static enum MHD_Result reply(struct MHD_Connection *c, unsigned int code, const char *type, char *body,
+			     size_t len, enum MHD_ResponseMemoryMode mode)
+{
+	struct MHD_Response *r = MHD_create_response_from_buffer(len, body, mode);
+	enum MHD_Result ret;
+
+	if (!r) {
+		if (mode == MHD_RESPMEM_MUST_FREE)
+			free(body);
+		return MHD_NO;
+	}
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+	ret = MHD_queue_response(c, code, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url, const char *method,
+				  const char *version, const char *upload, size_t *upload_len, void **state)
+{
+	static const char not_found[] = "not found: the metrics are at /metrics\n";
+	static const char not_ready[] = "no exposition yet\n";
+	static const char bad_method[] = "only GET and HEAD\n";
+	struct http *h = cls;
+	char *copy;
+	size_t len;
+
+	(void)version;
+	(void)upload;
+	(void)upload_len;
+	(void)state;
+	if (strcmp(method, MHD_HTTP_METHOD_GET) && strcmp(method, MHD_HTTP_METHOD_HEAD))
+		return reply(c, MHD_HTTP_METHOD_NOT_ALLOWED, "text/plain", (char *)bad_method, sizeof(bad_method) - 1,
+			     MHD_RESPMEM_PERSISTENT);
+	if (!strcmp(url, "/"))
+		return reply(c, MHD_HTTP_OK, "text/plain", (char *)LANDING, sizeof(LANDING) - 1,
+			     MHD_RESPMEM_PERSISTENT);
+	if (strcmp(url, "/metrics"))
+		return reply(c, MHD_HTTP_NOT_FOUND, "text/plain", (char *)not_found, sizeof(not_found) - 1,
+			     MHD_RESPMEM_PERSISTENT);
+	pthread_mutex_lock(&h->lock);
+	len = h->len;
+	copy = h->text ? malloc(len ? len : 1) : NULL;
+	if (copy)
+		memcpy(copy, h->text, len);
+	pthread_mutex_unlock(&h->lock);
+	if (!copy)
+		return reply(c, MHD_HTTP_SERVICE_UNAVAILABLE, "text/plain", (char *)not_ready, sizeof(not_ready) - 1,
+			     MHD_RESPMEM_PERSISTENT);
+	return reply(c, MHD_HTTP_OK, CONTENT_TYPE, copy, len, MHD_RESPMEM_MUST_FREE);
+}
+
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	(void)cls;
+	log_vprefixed(LOG_WARN, "http: ", fmt, ap);
+}
+
+int http_start(struct http **out, const char *addr)
+{
+	struct sockaddr_storage ss;
+	unsigned int sslen;
+	struct http *h;
+	char err[160];
+	int one = 1, ret;
+
+	*out = NULL;
+	ret = http_parse_addr(addr, &ss, &sslen, err, sizeof(err));
+	if (ret) {
+		pr_err("--listen %s\n", err);
+		return ret;
+	}
+	h = calloc(1, sizeof(*h));
+	if (!h)
+		return -ENOMEM;
+	pthread_mutex_init(&h->lock, NULL);
+	h->fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (h->fd < 0) {
+		ret = -errno;
+		pr_err("--listen %s: socket: %s\n", addr, strerror(errno));
+		goto fail;
+	}
+	setsockopt(h->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (ss.ss_family == AF_INET6)
+		setsockopt(h->fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+	if (bind(h->fd, (struct sockaddr *)&ss, sslen) || listen(h->fd, 64)) {
+		ret = -errno;
+		pr_err("--listen %s: %s\n", addr, strerror(errno));
+		goto fail;
+	}
+	h->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG, 0, NULL, NULL,
+				on_request, h,
+				MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+				MHD_OPTION_LISTEN_SOCKET, h->fd,
+				MHD_OPTION_CONNECTION_LIMIT, (unsigned int)MAX_CONNECTIONS,
+				MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)TIMEOUT_S,
+				MHD_OPTION_END);
+	if (!h->d) {
+		ret = -EIO;
+		pr_err("--listen %s: libmicrohttpd would not start\n", addr);
+		goto fail;
+	}
+	pr_info("serving metrics at http://%s/metrics\n", addr);
+	*out = h;
+	return 0;
+fail:
+	if (h->fd >= 0)
+		close(h->fd);
+	pthread_mutex_destroy(&h->lock);
+	free(h);
+	return ret;
+}
+
+void http_publish(struct http *h, const char *text, size_t len)
+{
+	char *copy;
+
+	if (!h)
+		return;
+	copy = malloc(len ? len : 1);
+	if (!copy) {
+		pr_warn("http: out of memory: /metrics keeps the previous exposition\n");
+		return;
+	}
+	memcpy(copy, text, len);
+	pthread_mutex_lock(&h->lock);
+	free(h->text);
+	h->text = copy;
+	h->len = len;
+	pthread_mutex_unlock(&h->lock);
+}
+
+void http_stop(struct http *h)
+{
+	if (!h)
+		return;
+	MHD_stop_daemon(h->d);
+	close(h->fd);
+	pthread_mutex_destroy(&h->lock);
+	free(h->text);
+	free(h);
+}

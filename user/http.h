@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * http.h - the exposition over HTTP (--listen ADDR:PORT), served by
+ * libmicrohttpd's own thread: GET /metrics returns the text the agent
+ * published last (the same bytes the text file got), GET / a line saying
+ * where the metrics are, anything else 404.  The agent's thread only hands
+ * over a new text each interval; a scrape never waits on the agent, nor the
+ * agent on a scrape.
+ */
+#ifndef SIPXDP_HTTP_H
+#define SIPXDP_HTTP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct http;
+
+/*
+ * Parse "ADDR:PORT" ("[ADDR]:PORT" for IPv6) into a socket address.  0, or
+ * -EINVAL with why in err.
+ */
+struct sockaddr_storage;
+int http_parse_addr(const char *s, struct sockaddr_storage *ss, unsigned int *sslen, char *err, size_t errlen);
+
+/* Bind and serve.  0, or -errno after one line naming the address and why (-EINVAL: not an address). */
+int http_start(struct http **out, const char *addr);
+/* The exposition to serve from now on (copied). */
+void http_publish(struct http *h, const char *text, size_t len);
+void http_stop(struct http *h);
+
+#endif /* SIPXDP_HTTP_H */
