@@ -10,7 +10,9 @@
 #
 #   none      nothing: the baseline (run first and last: the two show the noise)
 #   empty     an XDP program that passes every packet (bench_streams --empty)
-#   sipxdp    the agent, as installed: text file every 10 s (the default)
+#   sipxdp    the agent, as installed: text file every 5 s (the default), no per-call series
+#   series    the same with --call-series 100000: every stream of every active call a set of
+#             series, as before the metrics by peer (what the per-call series cost)
 #   tcpdump   tcpdump -w /dev/null
 #   tshark    tshark -q -z rtp,streams
 #   sngrep    sngrep -N -q -r -O FILE (no terminal; RTP kept, into a file)
@@ -34,7 +36,7 @@ CALLS=${CALLS:-2000}
 LOW=${LOW:-10000}
 HIGH=${HIGH:-100000}
 EACH=${SECONDS_EACH:-8}
-OBSERVERS=${OBSERVERS:-none empty sipxdp tcpdump tshark sngrep none}
+OBSERVERS=${OBSERVERS:-none empty sipxdp series tcpdump tshark sngrep none}
 STREAMS=$((CALLS * 2))
 
 need_root
@@ -62,9 +64,16 @@ P_HIGH=$((R_HIGH * STREAMS))
 # time (cpuidle, in microseconds).  /proc/stat samples at the tick (10 ms),
 # an error of tens of ticks in a few seconds; cpuidle counts exactly.
 NCPU=$(ls -d /sys/devices/system/cpu/cpu[0-9]* | wc -l)
-idle_ns() { cat /sys/devices/system/cpu/cpu[0-9]*/cpuidle/state*/time | awk '{s += $1} END {printf "%.0f\n", s * 1000}'; }
-ls /sys/devices/system/cpu/cpu0/cpuidle/state0/time >/dev/null 2>&1 ||
-	{ echo "peers.sh: no cpuidle statistics (/sys/devices/system/cpu/cpu0/cpuidle) to time the CPUs by"; exit 1; }
+# Without cpuidle (a guest without a cpuidle driver), /proc/stat's idle and
+# iowait, coarser: the figure says which it used.
+if ls /sys/devices/system/cpu/cpu0/cpuidle/state0/time >/dev/null 2>&1; then
+	IDLE_SRC=cpuidle
+	idle_ns() { cat /sys/devices/system/cpu/cpu[0-9]*/cpuidle/state*/time | awk '{s += $1} END {printf "%.0f\n", s * 1000}'; }
+else
+	IDLE_SRC="/proc/stat (no cpuidle here: 10 ms ticks)"
+	HZ_TICK=$(getconf CLK_TCK)
+	idle_ns() { awk -v hz="$HZ_TICK" '$1 == "cpu" {printf "%.0f\n", ($5 + $6) * 1e9 / hz}' /proc/stat; }
+fi
 T0=$(date +%s%N)
 I0=$(idle_ns)
 busy() { echo $((($(date +%s%N) - T0) * NCPU - ($(idle_ns) - I0))); }
@@ -96,6 +105,8 @@ start()
 		OBS=$NET_LAST_PID; wait_for_line "$out.log" '^attached' 10 "$OBS" ;;
 	sipxdp) net_bg "$NSB" "$out.log" "$BUILD/sipxdp" -i v1 --textfile "$out.prom"
 		OBS=$NET_LAST_PID; wait_for_line "$out.log" 'attached to v1' 10 "$OBS" ;;
+	series) net_bg "$NSB" "$out.log" "$BUILD/sipxdp" -i v1 --textfile "$out.prom" --call-series 100000
+		OBS=$NET_LAST_PID; wait_for_line "$out.log" 'attached to v1' 10 "$OBS" ;;
 	tcpdump) net_bg "$NSB" "$out.log" tcpdump -i v1 -n -w /dev/null
 		OBS=$NET_LAST_PID; wait_for_line "$out.log" 'listening on' 10 "$OBS" ;;
 	tshark) net_bg "$NSB" "$out.log" tshark -i v1 -n -q -z rtp,streams
@@ -114,7 +125,7 @@ counted()
 	case $1 in
 	none) echo "-" ;;
 	empty) awk '/^empty:/ {print $2 " packets"}' "$out.log" ;;
-	sipxdp) echo "$(prom_value "$out.prom" sipxdp_rtp_packets_total) RTP packets," \
+	sipxdp|series) echo "$(prom_value "$out.prom" sipxdp_rtp_packets_total) RTP packets," \
 		     "$("$REPO/tests/tools/promsum" "$out.prom" 'sipxdp_calls_total{result="completed"}') calls completed" ;;
 	tcpdump) awk '/packets captured/ {c = $1} /dropped by kernel/ {d = $1}
 		      END {print c " packets captured, " d " dropped"}' "$out.log" ;;
@@ -162,7 +173,7 @@ for o in $OBSERVERS; do
 done
 
 echo "observers on a veth pair: $CALLS calls, $STREAMS streams; RTP $P_LOW packets at $LOW/s, $P_HIGH at $HIGH/s"
-echo "(CPU per packet: whole machine above no observer; own: the observer's processes)"
+echo "(CPU per packet: whole machine above no observer, idle time from $IDLE_SRC; own: the observer's processes)"
 printf '  %-8s %9s %14s %14s %14s  %s\n' observer rate/s "total/packet" "own/packet" "own CPU/s" counted
 for o in $(echo "$OBSERVERS" | tr ' ' '\n' | awk '!seen[$0]++'); do
 	for rate in "$LOW" "$HIGH"; do
