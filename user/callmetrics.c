@@ -173,13 +173,15 @@ void callmetrics_call(struct callmetrics *cm, const struct call *call)
 	if (!set)
 		return;
 	set->calls[call->result]++;
-	if (call->t_ringing)
+	/* A capture out of time order could put an answer before its INVITE: not a delay, not observed. */
+	if (call->t_ringing >= call->t_invite && call->t_ringing)
 		hist_observe(&set->h[CM_PDD], &cm_call_bounds[CM_PDD], (call->t_ringing - call->t_invite) / 1e9);
 	if (call->t_answer) {
 		uint64_t end = call->t_end > call->t_answer ? call->t_end : call->t_answer;
 
 		set->answered++;
-		hist_observe(&set->h[CM_SETUP], &cm_call_bounds[CM_SETUP], (call->t_answer - call->t_invite) / 1e9);
+		if (call->t_answer >= call->t_invite)
+			hist_observe(&set->h[CM_SETUP], &cm_call_bounds[CM_SETUP], (call->t_answer - call->t_invite) / 1e9);
 		hist_observe(&set->h[CM_DURATION], &cm_call_bounds[CM_DURATION], (end - call->t_answer) / 1e9);
 	}
 	for (s = call->media.streams; s; s = s->owner_next) {

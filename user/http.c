@@ -5,6 +5,7 @@
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -144,7 +145,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 static void mhd_log(void *cls, const char *fmt, va_list ap)
 {
 	(void)cls;
-	log_vprefixed(LOG_WARN, "http: ", fmt, ap);
+	log_vprefixed(LOG_WARN, "http", fmt, ap);
 }
 
 int http_start(struct http **out, const char *addr)
@@ -153,6 +154,7 @@ int http_start(struct http **out, const char *addr)
 	unsigned int sslen;
 	struct http *h;
 	char err[160];
+	sigset_t block, old;
 	int one = 1, ret;
 
 	*out = NULL;
@@ -179,6 +181,12 @@ int http_start(struct http **out, const char *addr)
 		pr_err("--listen %s: %s\n", addr, strerror(errno));
 		goto fail;
 	}
+	/* The daemon's thread must not take the agent's signals: the main loop's ppoll would not wake. */
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &block, &old);
 	h->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG, 0, NULL, NULL,
 				on_request, h,
 				MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
@@ -186,6 +194,7 @@ int http_start(struct http **out, const char *addr)
 				MHD_OPTION_CONNECTION_LIMIT, (unsigned int)MAX_CONNECTIONS,
 				MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)TIMEOUT_S,
 				MHD_OPTION_END);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (!h->d) {
 		ret = -EIO;
 		pr_err("--listen %s: libmicrohttpd would not start\n", addr);
@@ -225,8 +234,7 @@ void http_stop(struct http *h)
 {
 	if (!h)
 		return;
-	MHD_stop_daemon(h->d);
-	close(h->fd);
+	MHD_stop_daemon(h->d);	/* closes the listening socket too */
 	pthread_mutex_destroy(&h->lock);
 	free(h->text);
 	free(h);

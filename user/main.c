@@ -579,7 +579,8 @@ int main(int argc, char **argv)
 	/* No SA_RESTART: a read blocked on a FIFO or a slow device returns, and the loop sees stop. */
 	sigaction(SIGINT, &(struct sigaction){ .sa_handler = on_signal }, NULL);
 	sigaction(SIGTERM, &(struct sigaction){ .sa_handler = on_signal }, NULL);
-	sigaction(SIGHUP, &(struct sigaction){ .sa_handler = on_hup }, NULL);
+	/* Live, SIGHUP reloads the peer groups; a capture being read has nothing to reload. */
+	sigaction(SIGHUP, &(struct sigaction){ .sa_handler = a.o.read ? SIG_IGN : on_hup }, NULL);
 	a.view.version = opts_version();
 	a.view.libbpf = kern_libbpf_version();
 	a.view.textfile = a.o.textfile != NULL;

@@ -136,9 +136,14 @@ static int cmp_len_desc(const void *a, const void *b)
 {
 	const struct peer_prefix *x = a, *y = b;
 
+	int d;
+
 	if (x->len != y->len)
 		return x->len > y->len ? -1 : 1;
-	return memcmp(&x->net, &y->net, sizeof(x->net));
+	d = memcmp(&x->net, &y->net, sizeof(x->net));
+	if (d)
+		return d;
+	return x->line < y->line ? -1 : x->line > y->line;	/* the later line is the one in error */
 }
 
 void peers_free(struct peers *p)
@@ -214,6 +219,7 @@ static int parse_line(struct peers *p, const char *s, size_t n, size_t *cap, con
 			set_err(err, errlen, name, line, "'%s' %s", shown, why);
 			return -EINVAL;
 		}
+		p->prefixes[p->nprefixes].line = line;
 		p->prefixes[p->nprefixes++].group = g;
 		nprefix++;
 	}
@@ -246,7 +252,7 @@ static int build_index(struct peers *p, const char *name, char *err, size_t errl
 		if (old) {
 			addr_port_str(a, sizeof(a), &nd->key.net, 0);
 			a[strlen(a) - 2] = '\0';	/* no ":0" */
-			set_err(err, errlen, name, 0, "prefix %s/%u is in %s%s%s", a,
+			set_err(err, errlen, name, p->prefixes[i].line, "prefix %s/%u is in %s%s%s", a,
 				nd->key.len - (addr_is_v4(&nd->key.net) && nd->key.len >= 96 ? 96 : 0),
 				p->names[old->group], old->group == nd->group ? " twice" : " and in ",
 				old->group == nd->group ? "" : p->names[nd->group]);

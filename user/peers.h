@@ -28,6 +28,7 @@ struct peer_prefix {
 	struct sipxdp_addr net;		/* masked; IPv4 IPv4-mapped */
 	uint8_t len;			/* 0..128, IPv4's counted from 96 */
 	uint8_t group;
+	uint32_t line;			/* in the file, for errors */
 };
 
 struct peer_node;

@@ -79,7 +79,7 @@ static void hist_series(FILE *f, const char *name, void (*labels)(FILE *, const 
 		labels(f, key);
 		fputc('}', f);
 	}
-	fprintf(f, " %.9g\n%s_count", h->sum, name);
+	fprintf(f, " %.15g\n%s_count", h->sum, name);
 	if (labels) {
 		fputc('{', f);
 		labels(f, key);
@@ -582,6 +582,7 @@ int prom_write(const char *path, const char *text, size_t len)
 	f = fopen(tmp, "w");
 	if (!f)
 		return -errno;
+	errno = 0;
 	if (fwrite(text, 1, len, f) != len || fflush(f) || ferror(f)) {
 		err = errno ? -errno : -EIO;
 		fclose(f);

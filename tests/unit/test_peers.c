@@ -98,8 +98,8 @@ static void test_errors(void **state)
 		{ "a 10.0.0.0/\n", "not 0 to 32" },
 		{ "a carrier.example.com\n", "is not an IPv4 or IPv6 address or prefix" },
 		{ "a\n", "peers.conf:1: group a has no prefix" },
-		{ "a 10.0.0.0/8\nb 10.0.0.0/8\n", "prefix 10.0.0.0/8 is in a and in b" },
-		{ "a 10.0.0.0/8 10.0.0.0/8\n", "prefix 10.0.0.0/8 is in a twice" },
+		{ "a 10.0.0.0/8\n# b\nb 10.0.0.0/8\n", "peers.conf:3: prefix 10.0.0.0/8 is in a and in b" },
+		{ "\na 10.0.0.0/8 10.0.0.0/8\n", "peers.conf:2: prefix 10.0.0.0/8 is in a twice" },
 		{ "a 10.0.0.0/8\n\n\n# x\nb 10.\x01.0.0/16\n", "peers.conf:5: '10.\\x01.0.0/16' is not" },
 		{ "abcdefghijklmnopqrstuvwxyz0123456 10.0.0.0/8\n", "peers.conf:1: a group name" },
 	};
