@@ -58,49 +58,29 @@ static const char *call_iface(const struct callmetrics *cm, const struct call *c
 	return "unknown";
 }
 
-static struct cm_call_set *call_set(struct callmetrics *cm, const struct cm_call_key *k)
-{
-	struct cm_call_set *s;
+/*
+ * set = the label set keyed *k in cm's table (head, its count n), added if
+ * new; NULL, counted in overflow, when the table is full or memory short.
+ * One macro for the three tables: uthash's are typed by their element.
+ */
+#define SET_GET(cm, head, n, k, set)								\
+	do {											\
+		HASH_FIND(hh, (cm)->head, (k), sizeof(*(k)), (set));				\
+		if (!(set) && (cm)->n < CM_MAX_SETS && ((set) = calloc(1, sizeof(*(set))))) {	\
+			memcpy(&(set)->key, (k), sizeof(*(k)));					\
+			HASH_ADD(hh, (cm)->head, key, sizeof(*(k)), (set));			\
+			(cm)->n++;								\
+		} else if (!(set)) {								\
+			(cm)->overflow++;							\
+		}										\
+	} while (0)
 
-	HASH_FIND(hh, cm->calls, k, sizeof(*k), s);
-	if (s)
-		return s;
-	if (cm->ncalls >= CM_MAX_SETS || !(s = calloc(1, sizeof(*s)))) {
-		cm->overflow++;
-		return NULL;
-	}
-	s->key = *k;
-	HASH_ADD(hh, cm->calls, key, sizeof(s->key), s);
-	cm->ncalls++;
-	return s;
-}
-
-static struct cm_stream_set *stream_set(struct callmetrics *cm, const struct cm_stream_key *k)
-{
-	struct cm_stream_set *s;
-
-	HASH_FIND(hh, cm->streams, k, sizeof(*k), s);
-	if (s)
-		return s;
-	if (cm->nstreams >= CM_MAX_SETS || !(s = calloc(1, sizeof(*s)))) {
-		cm->overflow++;
-		return NULL;
-	}
-	s->key = *k;
-	HASH_ADD(hh, cm->streams, key, sizeof(s->key), s);
-	cm->nstreams++;
-	return s;
-}
-
-/* The side whose SDP announced an endpoint of the call, or SIDE_UNKNOWN. */
+/* The side whose SDP announced an RTP endpoint of the call, or SIDE_UNKNOWN. */
 static int side_of(const struct media_call *mc, const struct sipxdp_addr *a, uint16_t port)
 {
-	int i;
+	const struct call_ep *e = media_call_ep(mc, a, port);
 
-	for (i = 0; i < mc->nep; i++)
-		if (!mc->ep[i].rtcp && mc->ep[i].key.port == port && !memcmp(&mc->ep[i].key.addr, a, sizeof(*a)))
-			return mc->ep[i].side;
-	return SIDE_UNKNOWN;
+	return e && !e->rtcp ? e->side : SIDE_UNKNOWN;
 }
 
 /*
@@ -123,7 +103,7 @@ static enum cm_direction stream_direction(const struct callmetrics *cm, const st
 }
 
 static void observe_stream(struct callmetrics *cm, const struct stream_rec *s, const struct call *call,
-			   const struct cm_call_key *ck, int peer_side)
+			   const struct cm_call_key *ck, enum cm_direction dir)
 {
 	const struct stream_state *st = &s->st;
 	int64_t expected = rtp_expected(st), lost = rtp_lost(st);
@@ -133,10 +113,10 @@ static void observe_stream(struct callmetrics *cm, const struct stream_rec *s, c
 
 	memset(&k, 0, sizeof(k));
 	k.c = *ck;
-	k.c.dir = stream_direction(cm, s, &call->media, peer_side, ck->peer);
+	k.c.dir = dir;
 	quality_of(s, &call->media, &q);
 	copy_label(k.codec, sizeof(k.codec), codec_label(q.codec, q.codec_known));
-	set = stream_set(cm, &k);
+	SET_GET(cm, streams, nstreams, &k, set);
 	if (!set)
 		return;
 	if (q.has_mos) {
@@ -160,6 +140,7 @@ void callmetrics_call(struct callmetrics *cm, const struct call *call)
 	struct cm_call_key k;
 	struct cm_call_set *set;
 	bool from_src, dirs[CM_NR_DIRECTIONS] = { false };
+	enum cm_direction dir;
 	int peer_side;
 
 	if (call->result == RESULT_ACTIVE || call->result >= RESULT_NR)
@@ -169,7 +150,7 @@ void callmetrics_call(struct callmetrics *cm, const struct call *call)
 	copy_label(k.iface, sizeof(k.iface), call_iface(cm, call));
 	k.dir = from_src ? CM_INBOUND : CM_OUTBOUND;
 	peer_side = from_src ? SIDE_CALLER : SIDE_CALLEE;
-	set = call_set(cm, &k);
+	SET_GET(cm, calls, ncalls, &k, set);
 	if (!set)
 		return;
 	set->calls[call->result]++;
@@ -189,8 +170,9 @@ void callmetrics_call(struct callmetrics *cm, const struct call *call)
 			set->never_valid++;
 			continue;
 		}
-		dirs[stream_direction(cm, s, &call->media, peer_side, k.peer)] = true;
-		observe_stream(cm, s, call, &k, peer_side);
+		dir = stream_direction(cm, s, &call->media, peer_side, k.peer);
+		dirs[dir] = true;
+		observe_stream(cm, s, call, &k, dir);
 	}
 	if (call->t_answer && !dirs[CM_INBOUND] && !dirs[CM_OUTBOUND])
 		set->no_rtp++;
@@ -212,17 +194,9 @@ void callmetrics_response(struct callmetrics *cm, const struct msg *msg, int met
 		method = 0;
 	memset(peer, 0, sizeof(peer));
 	copy_label(peer, sizeof(peer), peers_far(cm->peers, &msg->src, &msg->dst, &from_src));
-	HASH_FIND(hh, cm->responses, peer, sizeof(peer), set);
-	if (!set) {
-		if (cm->nresponses >= CM_MAX_SETS || !(set = calloc(1, sizeof(*set)))) {
-			cm->overflow++;
-			return;
-		}
-		memcpy(set->peer, peer, sizeof(peer));
-		HASH_ADD(hh, cm->responses, peer, sizeof(set->peer), set);
-		cm->nresponses++;
-	}
-	set->n[method][cls]++;
+	SET_GET(cm, responses, nresponses, &peer, set);
+	if (set)
+		set->n[method][cls]++;
 }
 
 void callmetrics_free(struct callmetrics *cm)
@@ -231,17 +205,8 @@ void callmetrics_free(struct callmetrics *cm)
 	struct cm_call_set *c, *tc;
 	struct cm_resp_set *r, *tr;
 
-	HASH_ITER(hh, cm->streams, s, ts) {
-		HASH_DEL(cm->streams, s);
-		free(s);
-	}
-	HASH_ITER(hh, cm->calls, c, tc) {
-		HASH_DEL(cm->calls, c);
-		free(c);
-	}
-	HASH_ITER(hh, cm->responses, r, tr) {
-		HASH_DEL(cm->responses, r);
-		free(r);
-	}
+	HASH_FREE_ALL(cm->streams, s, ts);
+	HASH_FREE_ALL(cm->calls, c, tc);
+	HASH_FREE_ALL(cm->responses, r, tr);
 	cm->nstreams = cm->ncalls = cm->nresponses = 0;
 }

@@ -64,7 +64,7 @@ struct cm_call_set {
 };
 
 struct cm_resp_set {
-	char peer[PEERS_NAME_MAX + 1];
+	char key[PEERS_NAME_MAX + 1];		/* the peer */
 	uint64_t n[SIP_COUNT_METHODS][CM_NR_CLASSES];
 	UT_hash_handle hh;
 };

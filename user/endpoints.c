@@ -319,10 +319,7 @@ void endpoints_free(struct endpoints *e)
 		free(r->calls);
 		free(r);
 	}
-	HASH_ITER(hh, e->sources, src, stmp) {
-		HASH_DEL(e->sources, src);
-		free(src);
-	}
+	HASH_FREE_ALL(e->sources, src, stmp);
 	e->offers = NULL;
 	e->nr = e->nr_in_kernel = e->nr_offers = 0;
 	free(e->port_refs);

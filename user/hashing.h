@@ -24,4 +24,11 @@ uint64_t hashing_digest64(const void *data, size_t len);
 #include <uthash.h>
 #include <utlist.h>
 
+/* Take every element out of the table at head and free() it (el, tmp: two pointers of its type). */
+#define HASH_FREE_ALL(head, el, tmp)		\
+	HASH_ITER(hh, head, el, tmp) {		\
+		HASH_DEL(head, el);		\
+		free(el);			\
+	}
+
 #endif /* SIPXDP_HASHING_H */

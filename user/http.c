@@ -32,6 +32,9 @@ struct http {
 
 int http_parse_addr(const char *s, struct sockaddr_storage *ss, unsigned int *sslen, char *err, size_t errlen)
 {
+	struct sockaddr_in *in = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ss;
+	int family = *s == '[' ? AF_INET6 : AF_INET;
 	char host[INET6_ADDRSTRLEN + 2];
 	const char *colon, *hs = s;
 	unsigned long port;
@@ -66,27 +69,18 @@ int http_parse_addr(const char *s, struct sockaddr_storage *ss, unsigned int *ss
 	}
 	memcpy(host, hs, hl);
 	host[hl] = '\0';
-	if (*s != '[') {
-		struct sockaddr_in *in = (struct sockaddr_in *)ss;
-
-		in->sin_family = AF_INET;
-		in->sin_port = htons(port);
-		if (inet_pton(AF_INET, host, &in->sin_addr) != 1) {
-			snprintf(err, errlen, "'%s': '%s' is not a numeric IPv4 address", s, host);
-			return -EINVAL;
-		}
-		*sslen = sizeof(*in);
-	} else {
-		struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ss;
-
-		in6->sin6_family = AF_INET6;
-		in6->sin6_port = htons(port);
-		if (inet_pton(AF_INET6, host, &in6->sin6_addr) != 1) {
-			snprintf(err, errlen, "'%s': '%s' is not a numeric IPv6 address", s, host);
-			return -EINVAL;
-		}
-		*sslen = sizeof(*in6);
+	/* inet_pton, not getaddrinfo: "1.2.3" is no address here, though inet_aton would take it. */
+	if (inet_pton(family, host, family == AF_INET ? (void *)&in->sin_addr : (void *)&in6->sin6_addr) != 1) {
+		snprintf(err, errlen, "'%s': '%s' is not a numeric %s address", s, host,
+			 family == AF_INET ? "IPv4" : "IPv6");
+		return -EINVAL;
 	}
+	ss->ss_family = family;
+	if (family == AF_INET)
+		in->sin_port = htons(port);
+	else
+		in6->sin6_port = htons(port);
+	*sslen = family == AF_INET ? sizeof(*in) : sizeof(*in6);
 	return 0;
 }
 

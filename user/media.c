@@ -42,6 +42,13 @@ static struct call_ep *call_find_ep(struct media_call *mc, const struct endpoint
 	return NULL;
 }
 
+const struct call_ep *media_call_ep(const struct media_call *mc, const struct sipxdp_addr *addr, uint16_t port)
+{
+	struct endpoint_key key = { .addr = *addr, .port = port, .proto = IPPROTO_UDP };
+
+	return call_find_ep((struct media_call *)mc, &key);
+}
+
 /* The telephone-event payload type of an m= line (RFC 4733), 0 if it has none. */
 static uint8_t event_pt_of(const struct sdp_media *md)
 {
@@ -685,9 +692,6 @@ void media_free(struct media *m)
 {
 	struct stream_rec *s, *stmp;
 
-	HASH_ITER(hh, m->streams, s, stmp) {
-		HASH_DEL(m->streams, s);
-		free(s);
-	}
+	HASH_FREE_ALL(m->streams, s, stmp);
 	endpoints_free(&m->eps);
 }

@@ -200,6 +200,9 @@ void media_call_refresh(struct media *m, struct media_call *mc);
 /* ... and then: its streams and endpoints are let go, in the kernel too. */
 void media_call_release(struct media *m, struct media_call *mc);
 
+/* The endpoint of mc's SDP at addr:port (UDP; port network order, as in stream keys), or NULL. */
+const struct call_ep *media_call_ep(const struct media_call *mc, const struct sipxdp_addr *addr, uint16_t port);
+
 /* The newest RTCP view of a source of the call, or NULL. */
 const struct rtcp_view *media_rtcp_of(const struct media_call *mc, uint32_t ssrc);
 

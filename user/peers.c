@@ -23,10 +23,11 @@
 
 struct peer_node {
 	struct {
-		struct sipxdp_addr net;
-		uint8_t len;
+		struct sipxdp_addr net;	/* masked; IPv4 IPv4-mapped */
+		uint8_t len;		/* 0..128, IPv4's counted from 96 */
 	} key;
 	uint8_t group;
+	uint32_t line;			/* in the file, for errors */
 	UT_hash_handle hh;
 };
 
@@ -77,7 +78,7 @@ static bool name_ok(const char *s, size_t n)
 }
 
 /* "10.1.0.0/16", "2001:db8::/32", a bare address (a host). 0, or -EINVAL with why. */
-static int parse_prefix(const char *tok, size_t n, struct peer_prefix *out, const char **why)
+static int parse_prefix(const char *tok, size_t n, struct peer_node *out, const char **why)
 {
 	char buf[64];
 	const char *slash;
@@ -108,10 +109,10 @@ static int parse_prefix(const char *tok, size_t n, struct peer_prefix *out, cons
 		*why = v4 ? "has a prefix length that is not 0 to 32" : "has a prefix length that is not 0 to 128";
 		return -EINVAL;
 	}
-	out->len = (uint8_t)(len + (v4 ? 96 : 0));
-	out->net = a;
-	mask(&out->net, out->len);
-	if (memcmp(&out->net, &a, sizeof(a))) {
+	out->key.len = (uint8_t)(len + (v4 ? 96 : 0));
+	out->key.net = a;
+	mask(&out->key.net, out->key.len);
+	if (memcmp(&out->key.net, &a, sizeof(a))) {
 		*why = "has bits set past its prefix length";
 		return -EINVAL;
 	}
@@ -134,13 +135,12 @@ static int group_of(struct peers *p, const char *s, size_t n)
 
 static int cmp_len_desc(const void *a, const void *b)
 {
-	const struct peer_prefix *x = a, *y = b;
-
+	const struct peer_node *x = a, *y = b;
 	int d;
 
-	if (x->len != y->len)
-		return x->len > y->len ? -1 : 1;
-	d = memcmp(&x->net, &y->net, sizeof(x->net));
+	if (x->key.len != y->key.len)
+		return x->key.len > y->key.len ? -1 : 1;
+	d = memcmp(&x->key.net, &y->key.net, sizeof(x->key.net));
 	if (d)
 		return d;
 	return x->line < y->line ? -1 : x->line > y->line;	/* the later line is the one in error */
@@ -151,9 +151,7 @@ void peers_free(struct peers *p)
 	if (!p)
 		return;
 	HASH_CLEAR(hh, p->table);
-	free(p->nodes);
 	free(p->prefixes);
-	p->nodes = NULL;
 	p->prefixes = NULL;
 	p->nprefixes = 0;
 	p->ngroups = 0;
@@ -202,7 +200,7 @@ static int parse_line(struct peers *p, const char *s, size_t n, size_t *cap, con
 		}
 		if (p->nprefixes == *cap) {
 			size_t ncap = *cap ? *cap * 2 : 64;
-			struct peer_prefix *np = realloc(p->prefixes, ncap * sizeof(*np));
+			struct peer_node *np = realloc(p->prefixes, ncap * sizeof(*np));
 
 			if (!np) {
 				set_err(err, errlen, name, line, "out of memory");
@@ -211,6 +209,7 @@ static int parse_line(struct peers *p, const char *s, size_t n, size_t *cap, con
 			p->prefixes = np;
 			*cap = ncap;
 		}
+		memset(&p->prefixes[p->nprefixes], 0, sizeof(p->prefixes[0]));
 		if (parse_prefix(s + tok, tlen, &p->prefixes[p->nprefixes], &why)) {
 			/* Printable only: the text is the operator's, but the line goes to a log. */
 			char shown[48];
@@ -236,23 +235,15 @@ static int build_index(struct peers *p, const char *name, char *err, size_t errl
 	size_t i;
 
 	qsort(p->prefixes, p->nprefixes, sizeof(p->prefixes[0]), cmp_len_desc);
-	p->nodes = calloc(p->nprefixes ? p->nprefixes : 1, sizeof(*p->nodes));
-	if (!p->nodes) {
-		set_err(err, errlen, name, 0, "out of memory");
-		return -ENOMEM;
-	}
 	for (i = 0; i < p->nprefixes; i++) {
-		struct peer_node *nd = &p->nodes[i], *old;
+		struct peer_node *nd = &p->prefixes[i], *old;
 		char a[64];
 
-		nd->key.net = p->prefixes[i].net;
-		nd->key.len = p->prefixes[i].len;
-		nd->group = p->prefixes[i].group;
 		HASH_FIND(hh, p->table, &nd->key, sizeof(nd->key), old);
 		if (old) {
 			addr_port_str(a, sizeof(a), &nd->key.net, 0);
 			a[strlen(a) - 2] = '\0';	/* no ":0" */
-			set_err(err, errlen, name, p->prefixes[i].line, "prefix %s/%u is in %s%s%s", a,
+			set_err(err, errlen, name, nd->line, "prefix %s/%u is in %s%s%s", a,
 				nd->key.len - (addr_is_v4(&nd->key.net) && nd->key.len >= 96 ? 96 : 0),
 				p->names[old->group], old->group == nd->group ? " twice" : " and in ",
 				old->group == nd->group ? "" : p->names[nd->group]);
@@ -274,7 +265,7 @@ int peers_parse(struct peers *p, const char *text, size_t len, const char *name,
 	p->ngroups = 0;
 	p->nprefixes = 0;
 	p->prefixes = NULL;
-	p->nodes = p->table = NULL;
+	p->table = NULL;
 	p->nlens = 0;
 	while (off < len) {
 		const char *nl = memchr(text + off, '\n', len - off);

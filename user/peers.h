@@ -24,21 +24,14 @@
 #define PEERS_MAX_LOCAL		64
 #define PEER_OTHER		"other"
 
-struct peer_prefix {
-	struct sipxdp_addr net;		/* masked; IPv4 IPv4-mapped */
-	uint8_t len;			/* 0..128, IPv4's counted from 96 */
-	uint8_t group;
-	uint32_t line;			/* in the file, for errors */
-};
-
-struct peer_node;
+struct peer_node;		/* a prefix: peers.c */
 
 struct peers {
 	unsigned int ngroups;
 	char names[PEERS_MAX_GROUPS][PEERS_NAME_MAX + 1];
 	size_t nprefixes;
-	struct peer_prefix *prefixes;	/* longest first */
-	struct peer_node *nodes, *table;	/* the prefixes hashed by (net, len) */
+	struct peer_node *prefixes;	/* longest first, one array */
+	struct peer_node *table;	/* the same, hashed by (net, len) */
 	unsigned int nlens;
 	uint8_t lens[129];		/* the lengths present, longest first */
 	unsigned int nlocal;

@@ -48,6 +48,21 @@ static void scalar(FILE *f, const char *name, const char *type, const char *help
 	fprintf(f, "%s %.15g\n", name, v);
 }
 
+/* NAME SUFFIX{LABELS,le="LE"}: a series' name with the labels given (labels, le may be NULL). */
+static void series_name(FILE *f, const char *name, const char *suffix, void (*labels)(FILE *, const void *),
+			const void *key, const char *le)
+{
+	fprintf(f, "%s%s", name, suffix);
+	if (!labels && !le)
+		return;
+	fputc('{', f);
+	if (labels)
+		labels(f, key);
+	if (le)
+		fprintf(f, "%sle=\"%s\"", labels ? "," : "", le);
+	fputc('}', f);
+}
+
 /*
  * One series of a histogram, its buckets cumulative as the format has them;
  * labels (may be NULL) writes the series' own labels, first of the list.
@@ -57,34 +72,19 @@ static void hist_series(FILE *f, const char *name, void (*labels)(FILE *, const 
 {
 	uint64_t below = 0;
 	unsigned int i;
+	char le[32];
 
 	for (i = 0; i < b->n; i++) {
 		below += h->bucket[i];
-		fprintf(f, "%s_bucket{", name);
-		if (labels) {
-			labels(f, key);
-			fputc(',', f);
-		}
-		fprintf(f, "le=\"%.15g\"} %llu\n", b->le[i], (unsigned long long)below);
+		snprintf(le, sizeof(le), "%.15g", b->le[i]);
+		series_name(f, name, "_bucket", labels, key, le);
+		fprintf(f, " %llu\n", (unsigned long long)below);
 	}
-	fprintf(f, "%s_bucket{", name);
-	if (labels) {
-		labels(f, key);
-		fputc(',', f);
-	}
-	fprintf(f, "le=\"+Inf\"} %llu\n", (unsigned long long)h->count);
-	fprintf(f, "%s_sum", name);
-	if (labels) {
-		fputc('{', f);
-		labels(f, key);
-		fputc('}', f);
-	}
-	fprintf(f, " %.15g\n%s_count", h->sum, name);
-	if (labels) {
-		fputc('{', f);
-		labels(f, key);
-		fputc('}', f);
-	}
+	series_name(f, name, "_bucket", labels, key, "+Inf");
+	fprintf(f, " %llu\n", (unsigned long long)h->count);
+	series_name(f, name, "_sum", labels, key, NULL);
+	fprintf(f, " %.15g\n", h->sum);
+	series_name(f, name, "_count", labels, key, NULL);
 	fprintf(f, " %llu\n", (unsigned long long)h->count);
 }
 
@@ -407,9 +407,8 @@ static void call_counter(FILE *f, const struct callmetrics *cm, const char *name
 
 	family(f, name, "counter", help);
 	for (s = cm->calls; s; s = s->hh.next) {
-		fprintf(f, "%s{", name);
-		call_labels(f, &s->key);
-		fprintf(f, "} %llu\n", (unsigned long long)*(const uint64_t *)((const char *)s + off));
+		series_name(f, name, "", call_labels, &s->key, NULL);
+		fprintf(f, " %llu\n", (unsigned long long)*(const uint64_t *)((const char *)s + off));
 	}
 }
 
@@ -475,7 +474,7 @@ static void write_callmetrics(FILE *f, const struct callmetrics *cm)
 				fputs("sipxdp_sip_responses_total{", f);
 				put_label(f, "method", sip_method_name(m), 1);
 				put_label(f, "class", cm_class_names[k], 0);
-				put_label(f, "peer", rs->peer, 0);
+				put_label(f, "peer", rs->key, 0);
 				fprintf(f, "} %llu\n", (unsigned long long)rs->n[m][k]);
 			}
 		}

@@ -330,10 +330,7 @@ void replay_forget_streams(struct replay *r)
 {
 	struct replay_seen *s, *tmp;
 
-	HASH_ITER(hh, r->seen, s, tmp) {
-		HASH_DEL(r->seen, s);
-		free(s);
-	}
+	HASH_FREE_ALL(r->seen, s, tmp);
 	r->nseen = 0;
 }
 

@@ -136,14 +136,8 @@ void fake_dp_free(struct fake_dp *f)
 	struct fake_stream *s, *stmp;
 	struct fake_ep *e, *etmp;
 
-	HASH_ITER(hh, f->streams, s, stmp) {
-		HASH_DEL(f->streams, s);
-		free(s);
-	}
-	HASH_ITER(hh, f->eps, e, etmp) {
-		HASH_DEL(f->eps, e);
-		free(e);
-	}
+	HASH_FREE_ALL(f->streams, s, stmp);
+	HASH_FREE_ALL(f->eps, e, etmp);
 }
 
 void fake_addr(struct sipxdp_addr *a, const char *text)
