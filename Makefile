@@ -82,10 +82,17 @@ KERN_SRCS := user/kern.c user/capture.c
 # Unit tests: every module but the kernel's, sanitizers on, since they parse hostile bytes.
 TEST_CFLAGS := $(SIPXDP_CFLAGS) -Itests/unit -g -O1 -fsanitize=address,undefined -fno-omit-frame-pointer
 TEST_SRCS := $(PARSER_SRCS) $(LOGIC_SRCS) tests/unit/fake_dp.c
-$(BUILD)/tests/test_%: tests/unit/test_%.c $(TEST_SRCS) $(wildcard user/*.h) $(wildcard include/*.h) \
-		tests/unit/fake_dp.h | $(BUILD)/tests
+# Each module is compiled once with these flags and linked into every unit
+# test (compiling all of them again for each test took most of `make test`).
+TEST_OBJS := $(patsubst %.c,$(BUILD)/tests/obj/%.o,$(TEST_SRCS))
+TEST_HDRS := $(wildcard user/*.h) $(wildcard include/*.h) $(wildcard tests/unit/*.h)
+$(BUILD)/tests/obj/%.o: %.c $(TEST_HDRS)
 	$(call msg,TEST-CC,$@)
-	$(Q)$(CC) $(TEST_CFLAGS) $< $(TEST_SRCS) -lcmocka -ljansson -lsodium -lm -pthread -o $@
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(TEST_CFLAGS) -c $< -o $@
+$(BUILD)/tests/test_%: $(BUILD)/tests/obj/tests/unit/test_%.o $(TEST_OBJS) | $(BUILD)/tests
+	$(call msg,TEST-LD,$@)
+	$(Q)$(CC) $(TEST_CFLAGS) $^ -lcmocka -ljansson -lsodium -lm -pthread -o $@
 
 $(BUILD)/tests/prog_test: tests/prog/prog_test.c $(wildcard tests/prog/*.h) $(BUILD)/sipxdp.skel.h include/sipxdp.h include/rtp_stats.h | $(BUILD)/tests
 	$(call msg,TEST-CC,$@)

@@ -63,6 +63,6 @@ check "mirrored frames carry foreign MACs" bash -c \
 tshark -n -r "$DIR/cap.pcap" -q -z rtp,streams >"$DIR/tshark.txt" 2>/dev/null
 check "agent streams match tshark on the mirror port" /usr/bin/python3 "$HERE/compare_tshark.py" \
 	--tshark "$DIR/tshark.txt" --calls-json "$DIR/calls.json" \
-	--jitter-tol 0.02 --delta-tol 0.05 --min-completed "$NCALLS"
+	--jitter-tol "$LIVE_JITTER_TOL" --delta-tol "$LIVE_DELTA_TOL" --min-completed "$NCALLS"
 
 summary

@@ -45,8 +45,8 @@ REPO=$(cd "$HERE/../.." && pwd)
 SIPXDP=${SIPXDP:-$REPO/build/sipxdp}
 case $SIPXDP in /*) ;; *) SIPXDP=$PWD/$SIPXDP ;; esac
 SCEN=$HERE/scenarios
-JITTER_TOL=${JITTER_TOL:-0.02}
-DELTA_TOL=${DELTA_TOL:-0.05}
+JITTER_TOL=$LIVE_JITTER_TOL	# lib.sh says why
+DELTA_TOL=$LIVE_DELTA_TOL
 CASES=${CASES:-tcp frag ipv6 vlan cancel busy}
 SIP_PORT=5060
 
