@@ -15,7 +15,7 @@ MULTIARCH := $(shell $(CC) -print-multiarch 2>/dev/null)
 # what the project needs is in SIPXDP_CFLAGS and always applies.
 CFLAGS   ?= -O2 -g
 SIPXDP_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -Iinclude -Iuser -I$(BUILD)
-LDLIBS   := -lbpf -lelf -lz -lpcap -ljansson -lsodium -lmnl -lmicrohttpd -lm -pthread
+LDLIBS   := -lbpf -lelf -lz -lpcap -ljansson -lsodium -lmnl -lmicrohttpd -lsystemd -lcap-ng -lm -pthread
 BPF_CFLAGS := -g -O2 -target bpf -Wall -Werror -D__TARGET_ARCH_$(ARCH) \
 	-Iinclude -Ibpf -I/usr/include/$(MULTIARCH)
 
@@ -81,7 +81,9 @@ KERN_SRCS := user/kern.c user/capture.c
 
 # Unit tests: every module but the kernel's, sanitizers on, since they parse hostile bytes.
 TEST_CFLAGS := $(SIPXDP_CFLAGS) -Itests/unit -g -O1 -fsanitize=address,undefined -fno-omit-frame-pointer
-TEST_SRCS := $(PARSER_SRCS) $(LOGIC_SRCS) tests/unit/fake_dp.c
+# The process's own privileges (libcap-ng): unit-tested in forked children.
+SYS_SRCS := user/privs.c
+TEST_SRCS := $(PARSER_SRCS) $(LOGIC_SRCS) $(SYS_SRCS) tests/unit/fake_dp.c
 # Each module is compiled once with these flags and linked into every unit
 # test (compiling all of them again for each test took most of `make test`).
 TEST_OBJS := $(patsubst %.c,$(BUILD)/tests/obj/%.o,$(TEST_SRCS))
@@ -92,7 +94,7 @@ $(BUILD)/tests/obj/%.o: %.c $(TEST_HDRS)
 	$(Q)$(CC) $(TEST_CFLAGS) -c $< -o $@
 $(BUILD)/tests/test_%: $(BUILD)/tests/obj/tests/unit/test_%.o $(TEST_OBJS) | $(BUILD)/tests
 	$(call msg,TEST-LD,$@)
-	$(Q)$(CC) $(TEST_CFLAGS) $^ -lcmocka -ljansson -lsodium -lm -pthread -o $@
+	$(Q)$(CC) $(TEST_CFLAGS) $^ -lcmocka -ljansson -lsodium -lcap-ng -lm -pthread -o $@
 
 $(BUILD)/tests/prog_test: tests/prog/prog_test.c $(wildcard tests/prog/*.h) $(BUILD)/sipxdp.skel.h include/sipxdp.h include/rtp_stats.h | $(BUILD)/tests
 	$(call msg,TEST-CC,$@)

@@ -23,8 +23,9 @@
 #define TIMEOUT_S	10
 
 struct http {
-	struct MHD_Daemon *d;
+	struct MHD_Daemon *d;	/* NULL until served: the socket is then ours to close */
 	int fd;
+	char addr[64];		/* as given, for log lines */
 	pthread_mutex_t lock;
 	char *text;		/* newest exposition; NULL before the first */
 	size_t len;
@@ -142,13 +143,12 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
 	log_vprefixed(LOG_WARN, "http", fmt, ap);
 }
 
-int http_start(struct http **out, const char *addr)
+int http_bind(struct http **out, const char *addr)
 {
 	struct sockaddr_storage ss;
 	unsigned int sslen;
 	struct http *h;
 	char err[160];
-	sigset_t block, old;
 	int one = 1, ret;
 
 	*out = NULL;
@@ -161,6 +161,7 @@ int http_start(struct http **out, const char *addr)
 	if (!h)
 		return -ENOMEM;
 	pthread_mutex_init(&h->lock, NULL);
+	snprintf(h->addr, sizeof(h->addr), "%s", addr);
 	h->fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (h->fd < 0) {
 		ret = -errno;
@@ -175,6 +176,22 @@ int http_start(struct http **out, const char *addr)
 		pr_err("--listen %s: %s\n", addr, strerror(errno));
 		goto fail;
 	}
+	*out = h;
+	return 0;
+fail:
+	if (h->fd >= 0)
+		close(h->fd);
+	pthread_mutex_destroy(&h->lock);
+	free(h);
+	return ret;
+}
+
+int http_serve(struct http *h)
+{
+	sigset_t block, old;
+
+	if (!h)
+		return 0;
 	/* The daemon's thread must not take the agent's signals: the main loop's ppoll would not wake. */
 	sigemptyset(&block);
 	sigaddset(&block, SIGINT);
@@ -190,19 +207,11 @@ int http_start(struct http **out, const char *addr)
 				MHD_OPTION_END);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (!h->d) {
-		ret = -EIO;
-		pr_err("--listen %s: libmicrohttpd would not start\n", addr);
-		goto fail;
+		pr_err("--listen %s: libmicrohttpd would not start\n", h->addr);
+		return -EIO;
 	}
-	pr_info("serving metrics at http://%s/metrics\n", addr);
-	*out = h;
+	pr_info("serving metrics at http://%s/metrics\n", h->addr);
 	return 0;
-fail:
-	if (h->fd >= 0)
-		close(h->fd);
-	pthread_mutex_destroy(&h->lock);
-	free(h);
-	return ret;
 }
 
 void http_publish(struct http *h, const char *text, size_t len)
@@ -228,7 +237,10 @@ void http_stop(struct http *h)
 {
 	if (!h)
 		return;
-	MHD_stop_daemon(h->d);	/* closes the listening socket too */
+	if (h->d)
+		MHD_stop_daemon(h->d);	/* closes the listening socket too */
+	else
+		close(h->fd);
 	pthread_mutex_destroy(&h->lock);
 	free(h->text);
 	free(h);

@@ -22,8 +22,17 @@ struct http;
 struct sockaddr_storage;
 int http_parse_addr(const char *s, struct sockaddr_storage *ss, unsigned int *sslen, char *err, size_t errlen);
 
-/* Bind and serve.  0, or -errno after one line naming the address and why (-EINVAL: not an address). */
-int http_start(struct http **out, const char *addr);
+/*
+ * Bind and listen: a port taken is found before anything else is set up.
+ * 0, or -errno after one line naming the address and why (-EINVAL: not an
+ * address).
+ */
+int http_bind(struct http **out, const char *addr);
+/*
+ * Serve from libmicrohttpd's thread (none before: privileges are given up
+ * while the agent is one thread).  h NULL: nothing to serve.
+ */
+int http_serve(struct http *h);
 /* The exposition to serve from now on (copied). */
 void http_publish(struct http *h, const char *text, size_t len);
 void http_stop(struct http *h);

@@ -100,7 +100,8 @@ static void lost(struct ifaces *w, int slot, const char *how)
 		f->lost++;
 	f->up = false;
 	pr_warn("interface %s %s: its calls end as interface_lost%s\n", f->name, how,
-		f->attached ? "" : "; attached again if it comes back");
+		f->attached ? "" : w->unprivileged ? "; if it comes back, a restart of the agent attaches it" :
+		"; attached again if it comes back");
 	dialog_iface_lost(w->d, slot);
 }
 
@@ -128,6 +129,13 @@ static void on_link(void *ctx, int ifindex, const char *name, bool up, bool gone
 			return;
 		}
 		if (!f->attached && !gone && !strcmp(f->name, name)) {
+			if (w->unprivileged) {
+				if (!f->told)
+					pr_warn("interface %s is back (ifindex %d), but attaching it needs the "
+						"privileges given up at start: restart the agent\n", f->name, ifindex);
+				f->told = true;
+				return;
+			}
 			if (!attach_one(w, i))
 				pr_info("interface %s is back (ifindex %d): attached again\n", f->name, f->ifindex);
 			f->up = f->attached && up;

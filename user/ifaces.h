@@ -4,7 +4,8 @@
  * attached at start (XDP, tcx egress, promiscuous mode), and through
  * rtnetlink (links.c) an interface that goes away or down is logged, shown
  * by sipxdp_interface_up and its calls ended; one that comes back under
- * its name is attached again.
+ * its name is attached again, unless the agent has given up the privileges
+ * that takes (privs.h): it then says a restart is needed.
  */
 #ifndef SIPXDP_IFACES_H
 #define SIPXDP_IFACES_H
@@ -23,6 +24,7 @@ struct iface {
 	char name[IF_NAMESIZE];
 	int ifindex;			/* 0 while it is gone */
 	bool attached, up;
+	bool told;			/* back, but not attached: said once */
 	uint64_t lost;			/* times it went away or down */
 };
 
@@ -32,6 +34,7 @@ struct ifaces {
 	struct links links;
 	int xdp_mode;
 	bool egress, promisc;
+	bool unprivileged;		/* attaching anew needs a restart */
 	int promisc_fd;
 	int n;
 	struct iface v[OPTS_MAX_IFACES];

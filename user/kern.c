@@ -303,6 +303,15 @@ int kern_run_frame(struct kern *k, uint8_t *buf, const uint8_t *frame, uint32_t 
 }
 
 
+int kern_probe(void *ctx)
+{
+	struct kern *k = ctx;
+	struct sipxdp_health per[k->nr_cpus];
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(bpf_map__fd(k->skel->maps.health), &zero, per) ? -errno : 0;
+}
+
 /* --- the data plane (user/dataplane.h) ------------------------------ */
 
 static struct kern *kern_of(struct dp *dp)

@@ -89,6 +89,11 @@ void kern_detach(struct kern *k, const char *ifname);
  * safe from several threads at once.  Its events wait for kern_consume().
  */
 int kern_run_frame(struct kern *k, uint8_t *buf, const uint8_t *frame, uint32_t len, uint64_t ts_ns);
+/*
+ * Does the data plane answer this process?  0 if a map can be read through
+ * the descriptor held (privs_drop asks it of a child with no capability).
+ */
+int kern_probe(void *k);
 /* One log line: the kernel's own account of each map's memory. */
 void kern_log_memory(struct kern *k);
 void kern_close(struct kern *k);

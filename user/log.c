@@ -1,11 +1,34 @@
 // SPDX-License-Identifier: GPL-2.0
 /* log.c - one printf-checked sink on stderr; -v raises the level. */
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
 
 #include "log.h"
 
 static enum log_level level = LOG_INFO;
+static bool journal;
+
+/* syslog(3) priorities of each level: err, warning, info, debug (libbpf's too). */
+static const int priority[] = { 3, 4, 6, 7, 7 };
+
+void log_init(void)
+{
+	const char *js = getenv("JOURNAL_STREAM");
+	unsigned long long dev, ino;
+	struct stat st;
+
+	/* systemd names the stream it gave as stderr: a pipe or file of our own is not it. */
+	journal = js && sscanf(js, "%llu:%llu", &dev, &ino) == 2 && !fstat(2, &st) &&
+		  st.st_dev == dev && st.st_ino == ino;
+}
+
+bool log_journal(void)
+{
+	return journal;
+}
 
 void log_set_level(enum log_level lvl)
 {
@@ -23,7 +46,11 @@ static void vlog(enum log_level lvl, const char *fmt, va_list ap)
 
 	if (lvl > level)
 		return;
-	fprintf(stderr, "sipxdp: %s: ", tag[lvl]);
+	/* The journal names the program and keeps the priority: "<3>error: ...". */
+	if (journal)
+		fprintf(stderr, "<%d>%s: ", priority[lvl], tag[lvl]);
+	else
+		fprintf(stderr, "sipxdp: %s: ", tag[lvl]);
 	vfprintf(stderr, fmt, ap);
 }
 
@@ -31,7 +58,10 @@ void log_vprefixed(enum log_level lvl, const char *prefix, const char *fmt, va_l
 {
 	if (lvl > level)
 		return;
-	fprintf(stderr, "sipxdp: %s: ", prefix);
+	if (journal)
+		fprintf(stderr, "<%d>%s: ", priority[lvl], prefix);
+	else
+		fprintf(stderr, "sipxdp: %s: ", prefix);
 	vfprintf(stderr, fmt, ap);
 }
 

@@ -4,10 +4,18 @@
 #define SIPXDP_LOG_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 
 /* LOG_DEBUG + 1: the most verbose, libbpf's own debug output (-vv). */
 enum log_level { LOG_ERROR, LOG_WARN, LOG_INFO, LOG_DEBUG };
 
+/*
+ * Under systemd, when stderr is the journal (JOURNAL_STREAM), each line
+ * starts with its syslog priority ("<3>"), so `journalctl -p warning`
+ * finds the agent's warnings.  Called first thing in main.
+ */
+void log_init(void);
+bool log_journal(void);
 void log_set_level(enum log_level lvl);
 enum log_level log_get_level(void);
 void log_msg(enum log_level lvl, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -25,6 +25,7 @@
 #include <linux/if_packet.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/types.h>
 #include <sys/sysinfo.h>
 
 #include "callmetrics.h"
@@ -37,10 +38,12 @@
 #include "media.h"
 #include "opts.h"
 #include "peers.h"
+#include "privs.h"
 #include "prom.h"
 #include "reasm.h"
 #include "record.h"
 #include "replay.h"
+#include "service.h"
 #include "show.h"
 #include "snapshot.h"
 #include "util.h"
@@ -59,12 +62,15 @@ struct agent {
 	struct peers peers;		/* --peer-groups, reloaded on SIGHUP */
 	struct callmetrics cm;		/* distributions by peer, observed as calls are written out */
 	struct http *http;		/* --listen */
+	struct privs privs;		/* --user: whom the agent becomes once set up */
+	struct service svc;		/* systemd: ready, stopping, watchdog */
 	struct agent_view view;		/* what the outputs say of the agent itself */
 	uint64_t next_tick;	/* event clock */
 	uint64_t interval_ns;
 	uint64_t last_ts;	/* offline: time of the newest frame */
 	struct hist tick_cost;	/* CLOCK_MONOTONIC seconds each tick took */
 	bool started;		/* attached and polling: outputs are due at exit */
+	bool ready;		/* the first outputs are written: later failures are warnings */
 };
 
 static volatile sig_atomic_t stop, reload;
@@ -112,7 +118,6 @@ static void peers_reload(struct agent *a)
 	struct peers next = { 0 };
 	char err[256];
 
-	reload = 0;
 	if (!a->o.peer_groups)
 		return;
 	if (peers_load(&next, a->o.peer_groups, err, sizeof(err))) {
@@ -129,6 +134,62 @@ static void peers_reload(struct agent *a)
 	a->view.peer_groups = a->peers.ngroups;
 	pr_info("reloaded %s: %u peer groups, %zu prefixes\n", a->o.peer_groups, a->peers.ngroups,
 		a->peers.nprefixes);
+}
+
+/*
+ * SIGHUP: the record file opened again at its path, for logrotate, which
+ * has moved it away.  What was written so far is flushed into the file it
+ * was written for first, so each record is in exactly one of the two.  A
+ * file that cannot be opened leaves the records going to the old one.
+ */
+static void records_reopen(struct agent *a)
+{
+	FILE *f;
+
+	if (!a->records.f)
+		return;
+	record_flush(&a->records);
+	f = fopen(a->o.calls_json, "ae");
+	if (!f) {
+		a->view.records_reopen_failures++;
+		pr_warn("reopen %s: %s; records go on into the file open before\n", a->o.calls_json,
+			strerror(errno));
+		return;
+	}
+	fclose(a->records.f);
+	a->records.f = f;
+	a->view.records_reopens++;
+	pr_info("reopened %s\n", a->o.calls_json);
+}
+
+static void on_reload(struct agent *a)
+{
+	reload = 0;
+	records_reopen(a);
+	peers_reload(a);
+}
+
+/*
+ * --calls-json, opened before anything is set up.  A file this root
+ * process makes for the user it becomes is given to that user, so that a
+ * SIGHUP can open it again.
+ */
+static int records_open(struct agent *a)
+{
+	struct stat sb;
+	bool made;
+
+	if (!a->o.calls_json)
+		return 0;
+	made = stat(a->o.calls_json, &sb) && errno == ENOENT;
+	a->records.f = fopen(a->o.calls_json, "ae");
+	if (!a->records.f) {
+		pr_err("open %s: %s\n", a->o.calls_json, strerror(errno));
+		return -errno;
+	}
+	if (made && a->privs.change_id && fchown(fileno(a->records.f), a->privs.uid, a->privs.gid))
+		pr_warn("give %s to user %s: %s\n", a->o.calls_json, a->privs.user, strerror(errno));
+	return 0;
 }
 
 /* The text file is renamed into place: its directory must take a new file, and it must not be one. */
@@ -198,24 +259,28 @@ static const struct hist_bounds tick_bounds = {
 	12, { 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5 },
 };
 
-static void write_outputs(struct agent *a)
+/* Every output of this interval.  The text file's error, if it could not be written. */
+static int write_outputs(struct agent *a)
 {
 	char *text;
 	size_t len;
-	int err;
+	int err, ret = 0;
 
 	record_flush(&a->records);
 	if (!a->o.textfile && !a->o.show && !a->http)
-		return;
+		return 0;
 	err = snapshot_take(&a->snap, &a->dialogs, kern_dataplane(&a->k), &a->reasm);
 	a->snap.tick_bounds = &tick_bounds;
 	a->snap.tick = a->tick_cost;
 	a->view.unix_time = clock_ns(CLOCK_REALTIME) / 1e9;
+	a->view.records = a->records.f != NULL;
+	a->view.records_written = a->records.written;
+	a->view.records_failed = a->records.failed;
 	a->snap.agent = a->view;
 	ifaces_view(&a->ifs, &a->snap);
 	if (err) {
 		pr_warn("take a snapshot of the figures: %s\n", strerror(-err));
-		return;
+		return 0;
 	}
 	if (a->o.textfile || a->http) {
 		text = prom_render(&a->snap, &len);
@@ -227,7 +292,13 @@ static void write_outputs(struct agent *a)
 			http_publish(a->http, text, len);
 			if (a->o.textfile && (err = prom_write(a->o.textfile, text, len))) {
 				a->view.textfile_failures++;
-				pr_warn("write %s: %s\n", a->o.textfile, strerror(-err));
+				ret = err;
+				/* The first write is where a directory this user may not write to shows. */
+				if (a->ready || !a->started)
+					pr_warn("write %s: %s\n", a->o.textfile, strerror(-err));
+				else
+					pr_err("--textfile %s: %s (as user %s)\n", a->o.textfile, strerror(-err),
+					       a->privs.keep ? "as started" : a->privs.user);
 			} else if (a->o.textfile) {
 				a->view.textfile_last_ok = a->view.unix_time;
 			}
@@ -236,6 +307,7 @@ static void write_outputs(struct agent *a)
 	}
 	if (a->o.show)
 		show_calls(stdout, &a->snap);
+	return ret;
 }
 
 /* Time has moved on to now (event clock): expire what waited too long. */
@@ -293,9 +365,11 @@ static int wait_events(struct agent *a, struct pollfd *p, unsigned int *idle)
 	int n;
 
 	if (sleep) {
+		uint64_t until = a->next_tick < service_deadline(&a->svc) ? a->next_tick : service_deadline(&a->svc);
+
 		now = clock_ns(CLOCK_MONOTONIC);
-		ts.tv_sec = a->next_tick > now ? (a->next_tick - now) / NS_PER_SEC : 0;
-		ts.tv_nsec = a->next_tick > now ? (a->next_tick - now) % NS_PER_SEC : 0;
+		ts.tv_sec = until > now ? (until - now) / NS_PER_SEC : 0;
+		ts.tv_nsec = until > now ? (until - now) % NS_PER_SEC : 0;
 	}
 	if (ppoll(p, 2, &ts, NULL) < 0 && errno != EINTR) {
 		n = -errno;
@@ -328,14 +402,29 @@ static int run_live(struct agent *a)
 	kern_log_memory(&a->k);
 	a->next_tick = clock_ns(CLOCK_MONOTONIC) + a->interval_ns;
 	a->started = true;
-	write_outputs(a);	/* attached: the outputs say so from the start */
+	/* Set up: from here on nothing needs a privilege, and packet bytes are read without any. */
+	err = privs_drop(&a->privs, kern_probe, &a->k);
+	if (err)
+		return err;
+	a->ifs.unprivileged = !a->privs.keep;
+	err = http_serve(a->http);
+	if (err)
+		return err;
+	err = write_outputs(a);	/* attached: the outputs say so from the start */
+	if (err) {
+		a->started = false;	/* said once: nothing to write at exit either */
+		return err;
+	}
+	a->ready = true;
+	service_ready("watching");
 	while (!stop) {
 		err = wait_events(a, p, &idle);
 		if (err)
 			return err;
 		if (reload)
-			peers_reload(a);
+			on_reload(a);
 		now = clock_ns(CLOCK_MONOTONIC);
+		service_watchdog(&a->svc, now);
 		if (p[1].revents & POLLIN) {
 			advance(a, now);	/* calls an interface takes along end now */
 			ifaces_read(&a->ifs);
@@ -350,6 +439,7 @@ static int run_live(struct agent *a)
 			a->next_tick = now + a->interval_ns;
 		}
 	}
+	service_stopping();
 	tick(a, clock_ns(CLOCK_MONOTONIC));
 	return 0;
 }
@@ -557,29 +647,26 @@ int main(int argc, char **argv)
 	struct kern_opts ko;
 	int err, exit_code = 0;
 
-	if (opts_parse(&a.o, argc, argv))
+	log_init();
+	if (opts_parse(&a.o, argc, argv)) {
+		opts_free(&a.o);
 		return 2;
+	}
 	log_set_level(a.o.verbose ? LOG_DEBUG + (a.o.verbose > 1) : LOG_INFO);
 	kern_log_setup();
+	service_init(&a.svc);
 	a.interval_ns = a.o.interval * 1e9;
 
-	if (a.o.calls_json) {
-		a.records.f = fopen(a.o.calls_json, "a");
-		if (!a.records.f) {
-			pr_err("open %s: %s\n", a.o.calls_json, strerror(errno));
-			return 1;
-		}
-	}
-	if (a.o.textfile && check_textfile_dir(a.o.textfile)) {
-		if (a.records.f)
-			fclose(a.records.f);
-		return 1;
+	if (privs_plan(&a.privs, a.o.user, OPTS_DEFAULT_USER, a.o.read != NULL) || records_open(&a) ||
+	    (a.o.textfile && check_textfile_dir(a.o.textfile))) {
+		exit_code = 1;
+		goto cleanup;
 	}
 
 	/* No SA_RESTART: a read blocked on a FIFO or a slow device returns, and the loop sees stop. */
 	sigaction(SIGINT, &(struct sigaction){ .sa_handler = on_signal }, NULL);
 	sigaction(SIGTERM, &(struct sigaction){ .sa_handler = on_signal }, NULL);
-	/* Live, SIGHUP reloads the peer groups; a capture being read has nothing to reload. */
+	/* Live, SIGHUP reopens the records and reloads the peer groups; a capture being read has neither. */
 	sigaction(SIGHUP, &(struct sigaction){ .sa_handler = a.o.read ? SIG_IGN : on_hup }, NULL);
 	a.view.version = opts_version();
 	a.view.libbpf = kern_libbpf_version();
@@ -592,7 +679,7 @@ int main(int argc, char **argv)
 		exit_code = 2;
 		goto cleanup;
 	}
-	if (a.o.listen && (err = http_start(&a.http, a.o.listen))) {
+	if (a.o.listen && (err = http_bind(&a.http, a.o.listen))) {
 		exit_code = err == -EINVAL ? 2 : 1;	/* a wrong option, or a port taken */
 		err = 0;
 		goto cleanup;
@@ -619,6 +706,9 @@ int main(int argc, char **argv)
 	err = calls_open(&a);
 	if (err)
 		goto cleanup;
+	/* Offline, the program is loaded: the capture's bytes are read without any privilege. */
+	if (a.o.read && (err = privs_drop(&a.privs, kern_probe, &a.k)))
+		goto cleanup;
 
 	err = a.o.read ? run_offline(&a) : run_live(&a);
 	/* An agent that never got going has nothing to report: no outputs. */
@@ -639,5 +729,6 @@ cleanup:
 	capture_close(&a.cap);
 	if (a.records.f)
 		fclose(a.records.f);
+	opts_free(&a.o);
 	return exit_code ? exit_code : err ? 1 : 0;
 }

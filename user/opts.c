@@ -5,14 +5,21 @@
  * A default is written once, as text, in the table: it is parsed like a
  * value given on the command line, and --help prints it.  A repeatable
  * option's default applies only when the option is not given at all.
+ *
+ * --config FILE names the same options, a line each: the file is read
+ * through the same table after the command line, and only the options the
+ * command line left unset take its values.  Its errors name file and line.
  */
 #include <errno.h>
 #include <getopt.h>
 #include <net/if.h>
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
+#include "log.h"
 #include "opts.h"
 #include "util.h"
 
@@ -55,6 +62,21 @@ struct optdef {
 };
 
 #define F(field) offsetof(struct opts, field)
+
+/* "FILE:LINE" while a configuration file is read: every error names it. */
+static const char *err_where;
+
+static void __attribute__((format(printf, 1, 2))) opt_err(const char *fmt, ...)
+{
+	va_list ap;
+
+	/* A configuration error is an error in the journal too. */
+	fprintf(stderr, "%s%s%s", log_journal() ? "<3>" : "sipxdp: ", err_where ?: "", err_where ? ": " : "");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
 
 static const struct opt_choice xdp_modes[] = {
 	{ "native", 0 }, { "drv", 0 }, { "skb", 1 }, { "generic", 1 }, { NULL, 0 },
@@ -138,6 +160,12 @@ static const struct optdef optdefs[] = {
 	{ .name = "max-kernel-memory", .type = OT_UINT, .arg = "MIB",
 	  .help = "kernel memory the maps may reserve; 0: a quarter of this machine's", .def = "0",
 	  .off = F(max_kernel_memory), .min = 0, .max = 1U << 30 },
+	{ .name = "user", .type = OT_STRING, .arg = "NAME",
+	  .help = "once attached, run as NAME with no capabilities (default " OPTS_DEFAULT_USER
+		  "; kept as is if that user does not exist)", .off = F(user) },
+	{ .name = "config", .type = OT_STRING, .arg = "PATH",
+	  .help = "read options from PATH, one per line (NAME VALUE); the command line wins",
+	  .off = F(config) },
 	{ .name = "verbose", .short_name = 'v', .type = OT_COUNT,
 	  .help = "more log output (twice: libbpf too)", .off = F(verbose) },
 	{ .name = "version", .short_name = 'V', .type = OT_VERSION, .help = "print the version" },
@@ -194,6 +222,8 @@ static int parse_ulong(const char *s, unsigned long min, unsigned long max, unsi
 static int set_choice(const struct optdef *d, void *field, const char *v)
 {
 	const struct opt_choice *c;
+	char names[128];
+	size_t n = 0;
 
 	for (c = d->choices; c->name; c++) {
 		if (!strcmp(c->name, v)) {
@@ -201,10 +231,9 @@ static int set_choice(const struct optdef *d, void *field, const char *v)
 			return 0;
 		}
 	}
-	fprintf(stderr, "sipxdp: --%s: '%s' is not one of:", d->name, v);
-	for (c = d->choices; c->name; c++)
-		fprintf(stderr, " %s", c->name);
-	fputc('\n', stderr);
+	for (c = d->choices; c->name && n < sizeof(names); c++)
+		n += snprintf(names + n, sizeof(names) - n, " %s", c->name);
+	opt_err("--%s: '%s' is not one of:%s", d->name, v, names);
 	return -EINVAL;
 }
 
@@ -215,7 +244,7 @@ static int add_item(const struct optdef *d, struct opts *o, const char *v)
 	unsigned long port;
 
 	if (*n >= d->max_n) {
-		fprintf(stderr, "sipxdp: --%s: at most %u values\n", d->name, d->max_n);
+		opt_err("--%s: at most %u values", d->name, d->max_n);
 		return -EINVAL;
 	}
 	if (d->type == OT_IFACES) {
@@ -223,12 +252,12 @@ static int add_item(const struct optdef *d, struct opts *o, const char *v)
 		unsigned int i;
 
 		if (strlen(v) >= IFNAMSIZ) {
-			fprintf(stderr, "sipxdp: interface name '%s' is too long\n", v);
+			opt_err("interface name '%s' is too long", v);
 			return -EINVAL;
 		}
 		for (i = 0; i < *n; i++) {
 			if (!strcmp(list[i], v)) {
-				fprintf(stderr, "sipxdp: interface %s given twice\n", v);
+				opt_err("interface %s given twice", v);
 				return -EINVAL;
 			}
 		}
@@ -236,7 +265,7 @@ static int add_item(const struct optdef *d, struct opts *o, const char *v)
 		return 0;
 	}
 	if (parse_ulong(v, d->min, d->max, &port)) {
-		fprintf(stderr, "sipxdp: --%s: '%s' is not a number from %lu to %lu\n", d->name, v, d->min, d->max);
+		opt_err("--%s: '%s' is not a number from %lu to %lu", d->name, v, d->min, d->max);
 		return -EINVAL;
 	}
 	((uint16_t *)((char *)o + d->off))[(*n)++] = port;
@@ -266,7 +295,7 @@ static int opt_set(const struct optdef *d, struct opts *o, const char *v)
 		return add_item(d, o, v);
 	case OT_UINT:
 		if (parse_ulong(v, d->min, d->max, &n)) {
-			fprintf(stderr, "sipxdp: --%s: '%s' is not a number from %lu to %lu\n",
+			opt_err("--%s: '%s' is not a number from %lu to %lu",
 				d->name, v, d->min, d->max);
 			return -EINVAL;
 		}
@@ -276,7 +305,7 @@ static int opt_set(const struct optdef *d, struct opts *o, const char *v)
 		errno = 0;
 		s = strtod(v, &end);
 		if (errno || end == v || *end || !(s >= d->min_s) || s > 86400 * 365) {
-			fprintf(stderr, "sipxdp: --%s: '%s' is not a number of seconds >= %g\n", d->name, v, d->min_s);
+			opt_err("--%s: '%s' is not a number of seconds >= %g", d->name, v, d->min_s);
 			return -EINVAL;
 		}
 		*(double *)field = s;
@@ -285,7 +314,7 @@ static int opt_set(const struct optdef *d, struct opts *o, const char *v)
 		errno = 0;
 		s = strtod(v, &end);
 		if (errno || end == v || *end || !(s > 0) || s > 1) {
-			fprintf(stderr, "sipxdp: --%s: '%s' is not a fraction above 0 and at most 1\n", d->name, v);
+			opt_err("--%s: '%s' is not a fraction above 0 and at most 1", d->name, v);
 			return -EINVAL;
 		}
 		*(double *)field = s;
@@ -316,25 +345,201 @@ static int apply_defaults(struct opts *o, const bool *seen)
 static int check_combination(const struct opts *o)
 {
 	if (o->egress && o->read) {
-		fprintf(stderr, "sipxdp: --egress observes interfaces; it does not apply to --read\n");
+		opt_err("--egress observes interfaces; it does not apply to --read");
 		return -EINVAL;
 	}
 	if (o->listen && o->read) {
-		fprintf(stderr, "sipxdp: --listen serves a running agent's metrics; it does not apply to --read\n");
+		opt_err("--listen serves a running agent's metrics; it does not apply to --read");
 		return -EINVAL;
 	}
 	if (!o->nr_ifaces == !o->read) {
-		fprintf(stderr, "sipxdp: give either -i IFACE or --read FILE (see --help)\n");
+		opt_err("give either -i IFACE or --read FILE (see --help)");
 		return -EINVAL;
 	}
 	return 0;
 }
 
+/* Bytes of struct opts one option sets (a list: its array; the count is apart). */
+static size_t field_size(const struct optdef *d)
+{
+	switch (d->type) {
+	case OT_FLAG:
+		return sizeof(bool);
+	case OT_COUNT:
+	case OT_UINT:
+		return sizeof(unsigned int);
+	case OT_STRING:
+		return sizeof(const char *);
+	case OT_IFACES:
+		return d->max_n * sizeof(const char *);
+	case OT_PORTS:
+		return d->max_n * sizeof(uint16_t);
+	case OT_SECONDS:
+	case OT_FRACTION:
+		return sizeof(double);
+	case OT_CHOICE:
+		return sizeof(int);
+	case OT_VERSION:
+	case OT_HELP:
+		break;
+	}
+	return 0;
+}
+
+/* One option's value (and a list's count) from one struct opts to another. */
+static void copy_option(const struct optdef *d, struct opts *to, const struct opts *from)
+{
+	memcpy((char *)to + d->off, (const char *)from + d->off, field_size(d));
+	if (is_list(d))
+		memcpy((char *)to + d->count_off, (const char *)from + d->count_off, sizeof(unsigned int));
+}
+
+static const struct optdef *optdef_named(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < NR_OPTDEFS; i++)
+		if (!strcmp(optdefs[i].name, name))
+			return &optdefs[i];
+	return NULL;
+}
+
+/* A flag's value in a file: none or yes/true/on/1 sets it, no/false/off/0 leaves it unset. */
+static int flag_value(const char *v, bool *on)
+{
+	static const char *const yes[] = { "", "yes", "true", "on", "1" }, *const no[] = { "no", "false", "off", "0" };
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(yes); i++)
+		if (!strcasecmp(v, yes[i]))
+			return *on = true, 0;
+	for (i = 0; i < ARRAY_SIZE(no); i++)
+		if (!strcasecmp(v, no[i]))
+			return *on = false, 0;
+	return -EINVAL;
+}
+
+/*
+ * One line of a configuration file, NUL-terminated and trimmed: NAME, then
+ * optionally '=', then the value (the rest of the line, up to a '#' that
+ * follows a blank).  Sets the option in o and marks it in seen.
+ */
+static int config_line(struct opts *o, bool *seen, char *line)
+{
+	char *name = line, *v = line + strcspn(line, " \t="), *hash;
+	const struct optdef *d;
+	bool on;
+
+	if (*v) {
+		bool eq = *v == '=';
+
+		*v++ = '\0';
+		v += strspn(v, " \t");
+		if (!eq && *v == '=')
+			v += 1 + strspn(v + 1, " \t");
+	}
+	for (hash = v; (hash = strchr(hash, '#')); hash++)
+		if (hash == v || hash[-1] == ' ' || hash[-1] == '\t') {
+			*hash = '\0';
+			break;
+		}
+	for (hash = v + strlen(v); hash > v && (hash[-1] == ' ' || hash[-1] == '\t'); )
+		*--hash = '\0';
+	d = optdef_named(name);
+	if (!d) {
+		opt_err("unknown option '%s'", name);
+		return -EINVAL;
+	}
+	if (d->type == OT_HELP || d->type == OT_VERSION || d->off == F(config)) {
+		opt_err("'%s' is for the command line, not a configuration file", name);
+		return -EINVAL;
+	}
+	seen[d - optdefs] = true;
+	if (d->type == OT_FLAG) {
+		if (flag_value(v, &on)) {
+			opt_err("%s: '%s' is not yes or no", name, v);
+			return -EINVAL;
+		}
+		*(bool *)((char *)o + d->off) = on;
+		return 0;
+	}
+	if (d->type == OT_COUNT && *v) {
+		unsigned long n;
+
+		if (parse_ulong(v, 0, 9, &n)) {
+			opt_err("%s: '%s' is not a number from 0 to 9", name, v);
+			return -EINVAL;
+		}
+		*(unsigned int *)((char *)o + d->off) = n;
+		return 0;
+	}
+	if (d->arg && !*v) {
+		opt_err("%s needs a value", name);
+		return -EINVAL;
+	}
+	return opt_set(d, o, d->arg ? v : NULL);
+}
+
+/* Configuration files are written by hand: a megabyte is far past any real one. */
+#define CONFIG_MAX (1 << 20)
+
+/*
+ * Read PATH into o (which holds only the file's values), marking what it
+ * sets in seen.  The text stays in *text: the strings of o point into it.
+ */
+static int config_read(struct opts *o, bool *seen, const char *path, char **text)
+{
+	char where[4096 + 16], *line, *next;
+	unsigned int lineno = 0;
+	size_t len = 0;
+	FILE *f;
+	int err = 0;
+
+	f = fopen(path, "r");
+	if (!f) {
+		opt_err("--config %s: %s", path, strerror(errno));
+		return -EINVAL;
+	}
+	*text = malloc(CONFIG_MAX + 1);
+	if (*text)
+		len = fread(*text, 1, CONFIG_MAX + 1, f);
+	if (!*text || ferror(f) || len > CONFIG_MAX) {
+		opt_err("--config %s: %s", path, !*text ? "out of memory" : ferror(f) ? strerror(EIO) :
+			"larger than a megabyte");
+		fclose(f);
+		return -EINVAL;
+	}
+	fclose(f);
+	(*text)[len] = '\0';
+	if (memchr(*text, '\0', len)) {
+		opt_err("--config %s: holds a NUL byte: not a text file", path);
+		return -EINVAL;
+	}
+	for (line = *text; line && !err; line = next) {
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		lineno++;
+		line[strcspn(line, "\r")] = '\0';
+		line += strspn(line, " \t");
+		for (char *e = line + strlen(line); e > line && (e[-1] == ' ' || e[-1] == '\t'); )
+			*--e = '\0';
+		if (!*line || *line == '#')
+			continue;
+		snprintf(where, sizeof(where), "%s:%u", path, lineno);
+		err_where = where;
+		err = config_line(o, seen, line);
+		err_where = NULL;
+	}
+	return err;
+}
+
 int opts_parse(struct opts *o, int argc, char **argv)
 {
 	struct option longopts[NR_OPTDEFS + 1];
-	bool seen[NR_OPTDEFS] = { false };
+	bool seen[NR_OPTDEFS] = { false }, file_seen[NR_OPTDEFS] = { false };
 	char shorts[2 * NR_OPTDEFS + 1];
+	struct opts file;
 	size_t i, ns = 0;
 	int c, idx;
 
@@ -361,10 +566,9 @@ int opts_parse(struct opts *o, int argc, char **argv)
 				break;
 		if (c == '?' || idx == (int)NR_OPTDEFS) {
 			if (optopt && optopt < 256)
-				fprintf(stderr, "sipxdp: unknown option or missing value: -%c (see --help)\n", optopt);
+				opt_err("unknown option or missing value: -%c (see --help)", optopt);
 			else
-				fprintf(stderr, "sipxdp: unknown option or missing value: %s (see --help)\n",
-					argv[optind - 1]);
+				opt_err("unknown option or missing value: %s (see --help)", argv[optind - 1]);
 			return -EINVAL;
 		}
 		seen[idx] = true;
@@ -372,10 +576,28 @@ int opts_parse(struct opts *o, int argc, char **argv)
 			return -EINVAL;
 	}
 	if (optind < argc) {
-		fprintf(stderr, "sipxdp: unexpected argument '%s' (see --help)\n", argv[optind]);
+		opt_err("unexpected argument '%s' (see --help)", argv[optind]);
 		return -EINVAL;
+	}
+	if (o->config) {
+		memset(&file, 0, sizeof(file));
+		if (config_read(&file, file_seen, o->config, &o->config_text))
+			return -EINVAL;
+		/* The command line wins, a repeatable option's whole list with it. */
+		for (i = 0; i < NR_OPTDEFS; i++) {
+			if (file_seen[i] && !seen[i]) {
+				copy_option(&optdefs[i], o, &file);
+				seen[i] = true;
+			}
+		}
 	}
 	if (apply_defaults(o, seen))
 		return -EINVAL;
 	return check_combination(o);
+}
+
+void opts_free(struct opts *o)
+{
+	free(o->config_text);
+	o->config_text = NULL;
 }

@@ -15,6 +15,7 @@
 #include "sipxdp.h"
 
 #define OPTS_MAX_IFACES 16	/* each takes one link, two with --egress */
+#define OPTS_DEFAULT_USER "sipxdp"	/* the package's system user */
 
 struct opts {
 	const char *ifaces[OPTS_MAX_IFACES];
@@ -46,13 +47,19 @@ struct opts {
 	double pressure_timeout;		/* seconds */
 	unsigned int max_kernel_memory;		/* MiB; 0: a quarter of the machine's */
 	unsigned int verbose;
+	const char *user;		/* --user; NULL: OPTS_DEFAULT_USER if it exists */
+	const char *config;		/* --config file, read after the command line */
+	char *config_text;		/* its text: strings of the file's options point into it */
 };
 
 /*
- * Parse the command line into o, defaults first.  0, or -EINVAL after one
- * line on stderr.  --help and --version print and exit(0).
+ * Parse the command line into o, then the --config file for what the
+ * command line left unset, then the defaults.  0, or -EINVAL after one
+ * line on stderr (naming file and line for the config file's errors).
+ * --help and --version print and exit(0).  opts_free() after, either way.
  */
 int opts_parse(struct opts *o, int argc, char **argv);
+void opts_free(struct opts *o);
 void opts_usage(FILE *f);
 const char *opts_version(void);
 

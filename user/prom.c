@@ -500,6 +500,18 @@ static void write_agent(FILE *f, const struct agent_view *a)
 		scalar(f, "sipxdp_textfile_write_failures_total", "counter", "Writes of the text file that failed.",
 		       a->textfile_failures);
 	}
+	if (a->records) {
+		scalar(f, "sipxdp_call_records_written_total", "counter", "Call records written to --calls-json.",
+		       a->records_written);
+		scalar(f, "sipxdp_call_records_failed_total", "counter",
+		       "Call records that could not be built or written.", a->records_failed);
+		family(f, "sipxdp_call_records_reopens_total", "counter",
+		       "Reopenings of the record file on SIGHUP (log rotation).");
+		fprintf(f, "sipxdp_call_records_reopens_total{result=\"ok\"} %llu\n",
+			(unsigned long long)a->records_reopens);
+		fprintf(f, "sipxdp_call_records_reopens_total{result=\"failed\"} %llu\n",
+			(unsigned long long)a->records_reopen_failures);
+	}
 	if (a->peers) {
 		scalar(f, "sipxdp_peer_groups", "gauge", "Peer groups loaded from --peer-groups.", a->peer_groups);
 		scalar(f, "sipxdp_peer_groups_reload_success", "gauge",

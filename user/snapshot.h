@@ -54,6 +54,9 @@ struct agent_view {
 	bool peers_ok;				/* the last (re)load succeeded */
 	uint64_t peer_reloads_ok, peer_reloads_failed;
 	unsigned int call_series;		/* per-call stream series at most; 0: none */
+	bool records;				/* --calls-json given */
+	uint64_t records_written, records_failed;
+	uint64_t records_reopens, records_reopen_failures;	/* SIGHUP */
 	const struct callmetrics *cm;		/* NULL: no distributions */
 };
 

@@ -2,7 +2,9 @@
 /*
  * test_opts.c - the option table (user/opts.c): every default as --help
  * prints it, values override defaults, repeatable options replace their
- * default, and each kind of bad value is refused.
+ * default, and each kind of bad value is refused.  The configuration file
+ * (--config): every option settable there as on the command line, the
+ * command line winning, each kind of error one line naming file and line.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -11,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "opts.h"
@@ -157,6 +160,254 @@ static void test_help_defaults(void **state)
 	free(text);
 }
 
+/* A configuration file with this text; its path in path (removed by the caller). */
+static void write_config(char *path, const char *text)
+{
+	int fd;
+
+	strcpy(path, "/tmp/sipxdp-test-opts-XXXXXX");
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+}
+
+/*
+ * Every field of struct opts as text, so that two ways of setting the same
+ * options compare equal (strings by content).
+ */
+static void render(const struct opts *o, char *buf, size_t size)
+{
+	size_t n = 0;
+	unsigned int i;
+
+#define OUT(...) (n += snprintf(buf + n, n < size ? size - n : 0, __VA_ARGS__))
+	for (i = 0; i < o->nr_ifaces; i++)
+		OUT("if=%s ", o->ifaces[i]);
+	for (i = 0; i < o->nr_sip_ports; i++)
+		OUT("sip=%u ", o->sip_ports[i]);
+	for (i = 0; i < o->nr_tls_ports; i++)
+		OUT("tls=%u ", o->tls_ports[i]);
+	OUT("mode=%d egress=%d tf=%s listen=%s peers=%s series=%u interval=%g json=%s read=%s rt=%u show=%d "
+	    "promisc=%d grace=%g setup=%g rtp=%g maxdur=%g calls=%u streams=%u offer=%g offersrc=%g "
+	    "offereps=%u perc=%u perpair=%u unp=%u unpshare=%g pressure=%g kmem=%u v=%u user=%s",
+	    o->xdp_mode, o->egress, o->textfile ?: "-", o->listen ?: "-", o->peer_groups ?: "-", o->call_series,
+	    o->interval, o->calls_json ?: "-", o->read ?: "-", o->read_threads, o->show, o->promisc, o->grace,
+	    o->setup_timeout, o->rtp_timeout, o->max_duration, o->max_calls, o->max_streams, o->offer_share,
+	    o->offer_source_share, o->offer_endpoints, o->max_streams_per_call, o->max_ssrcs_per_pair,
+	    o->unpaired_streams, o->unpaired_share, o->pressure_timeout, o->max_kernel_memory, o->verbose,
+	    o->user ?: "-");
+#undef OUT
+	assert_true(n < size);
+}
+
+/*
+ * A value for every option but the command-line-only ones, none its default.
+ * A new option must be added here (test_config_every_option checks --help).
+ */
+static const char *const every[][2] = {
+	{ "interface", "eth1" }, { "xdp-mode", "skb" }, { "egress", NULL }, { "sip-port", "5070" },
+	{ "tls-port", "5071" }, { "textfile", "/t/m.prom" }, { "listen", "127.0.0.1:9999" },
+	{ "peer-groups", "/t/peers" }, { "call-series", "7" }, { "interval", "2.5" },
+	{ "calls-json", "/t/c.json" }, { "read-threads", "3" }, { "show", NULL },
+	{ "promisc", NULL }, { "grace", "3" }, { "setup-timeout", "33" }, { "rtp-timeout", "44" },
+	{ "max-duration", "555" }, { "max-calls", "66" }, { "max-streams", "777" },
+	{ "max-streams-per-call", "8" }, { "max-ssrcs-per-pair", "9" }, { "unpaired-streams", "10" },
+	{ "unpaired-share", "0.11" }, { "offer-share", "0.12" }, { "offer-source-share", "0.13" },
+	{ "offer-endpoints", "14" }, { "pressure-setup-timeout", "15" }, { "max-kernel-memory", "16" },
+	{ "verbose", NULL }, { "user", "nobody" },
+};
+
+/* Options only the command line takes, and --read (it excludes -i: checked apart). */
+static const char *const cli_only[] = { "config", "help", "version", "read" };
+
+static bool listed(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(every) / sizeof(every[0]); i++)
+		if (!strcmp(every[i][0], name))
+			return true;
+	for (i = 0; i < sizeof(cli_only) / sizeof(cli_only[0]); i++)
+		if (!strcmp(cli_only[i], name))
+			return true;
+	return false;
+}
+
+/* Every option --help lists can be set in the file, to the same effect as on the command line. */
+static void test_config_every_option(void **state)
+{
+	char path[64], text[4096], cli_opts[4096], file_opts[4096], arg[64][64], *argv[128] = { "sipxdp" };
+	char *help = NULL, *p;
+	size_t len = 0, i, n = 0;
+	struct opts a, b;
+	int argc = 1;
+	FILE *f = open_memstream(&help, &len);
+
+	(void)state;
+	assert_non_null(f);
+	opts_usage(f);
+	fclose(f);
+	for (p = help; (p = strstr(p, "--")); p += 2) {
+		char name[64];
+
+		if (sscanf(p + 2, "%63[a-z-]", name) == 1 && !listed(name))
+			fail_msg("option --%s is in --help but not in this test's list", name);
+	}
+	free(help);
+
+	for (i = 0; i < sizeof(every) / sizeof(every[0]); i++) {
+		/* The file spells values both ways: "NAME VALUE" and "NAME = VALUE". */
+		n += snprintf(text + n, sizeof(text) - n, "%s%s%s\n", every[i][0],
+			      every[i][1] ? (i % 2 ? " = " : "\t") : "", every[i][1] ?: "");
+		snprintf(arg[i], sizeof(arg[i]), "--%s", every[i][0]);
+		argv[argc++] = arg[i];
+		if (every[i][1])
+			argv[argc++] = (char *)every[i][1];
+	}
+	/* --read excludes -i: check it apart, with the same file. */
+	write_config(path, text);
+	assert_int_equal(opts_parse(&a, argc, argv), 0);
+	render(&a, cli_opts, sizeof(cli_opts));
+	opts_free(&a);
+	assert_int_equal(opts_parse(&b, 3, (char *[]){ "sipxdp", "--config", path, NULL }), 0);
+	render(&b, file_opts, sizeof(file_opts));
+	assert_string_equal(file_opts, cli_opts);
+	opts_free(&b);
+	unlink(path);
+
+	write_config(path, "read /t/x.pcap\n");
+	assert_int_equal(opts_parse(&b, 3, (char *[]){ "sipxdp", "--config", path, NULL }), 0);
+	assert_string_equal(b.read, "/t/x.pcap");
+	opts_free(&b);
+	unlink(path);
+}
+
+/* Comments, blanks, CRLF, repeated lines, flags spelt out; the command line wins, a list whole. */
+static void test_config_syntax_and_precedence(void **state)
+{
+	char path[64];
+	struct opts o;
+
+	(void)state;
+	write_config(path, "# sipxdp.conf\n\n  interface eth0   \ninterface\teth1 # the second\r\n"
+			   "sip-port=5070\nsip-port = 5080\ninterval 2\npromisc yes\negress no\nshow off\n"
+			   "calls-json /var/log/a#b.json\ntextfile /t/m.prom\nverbose 2\n");
+	assert_int_equal(opts_parse(&o, 3, (char *[]){ "sipxdp", "--config", path, NULL }), 0);
+	assert_int_equal(o.nr_ifaces, 2);
+	assert_string_equal(o.ifaces[0], "eth0");
+	assert_string_equal(o.ifaces[1], "eth1");
+	assert_int_equal(o.nr_sip_ports, 2);
+	assert_int_equal(o.sip_ports[1], 5080);
+	assert_true(o.interval == 2 && o.promisc && !o.egress && !o.show);
+	/* A '#' inside a value is the value's. */
+	assert_string_equal(o.calls_json, "/var/log/a#b.json");
+	assert_int_equal(o.verbose, 2);
+	assert_int_equal(o.nr_tls_ports, 1);	/* unset anywhere: the default */
+	opts_free(&o);
+
+	assert_int_equal(opts_parse(&o, 9, (char *[]){ "sipxdp", "-i", "eth9", "--config", path, "--interval", "7",
+						     "--sip-port", "6000", NULL }), 0);
+	assert_int_equal(o.nr_ifaces, 1);
+	assert_string_equal(o.ifaces[0], "eth9");
+	assert_int_equal(o.nr_sip_ports, 1);
+	assert_int_equal(o.sip_ports[0], 6000);
+	assert_true(o.interval == 7 && o.promisc);
+	assert_string_equal(o.textfile, "/t/m.prom");
+	opts_free(&o);
+	unlink(path);
+}
+
+/* What opts_parse printed on stderr while f ran. */
+static char *stderr_of(int (*fn)(const char *), const char *arg, int *ret)
+{
+	static char out[1024];
+	char tmp[] = "/tmp/sipxdp-test-err-XXXXXX";
+	int fd = mkstemp(tmp), saved = dup(2);
+	ssize_t n;
+
+	assert_true(fd >= 0 && saved >= 0);
+	fflush(stderr);
+	dup2(fd, 2);
+	*ret = fn(arg);
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	n = pread(fd, out, sizeof(out) - 1, 0);
+	out[n > 0 ? n : 0] = '\0';
+	close(fd);
+	unlink(tmp);
+	return out;
+}
+
+static int parse_file(const char *path)
+{
+	struct opts o;
+	int ret = opts_parse(&o, 3, (char *[]){ "sipxdp", "--config", (char *)path, NULL });
+
+	opts_free(&o);
+	return ret;
+}
+
+/* Each kind of error: refused, one line, naming the file and the line. */
+static void test_config_errors(void **state)
+{
+	static const struct {
+		const char *text;
+		unsigned int line;
+		const char *says;
+	} bad[] = {
+		{ "interface eth0\nfrobnicate 1\n", 2, "unknown option 'frobnicate'" },
+		{ "# x\n\ninterval\n", 3, "interval needs a value" },
+		{ "interface eth0\ninterval soon\n", 2, "is not a number of seconds" },
+		{ "max-calls 0\n", 1, "is not a number from 1" },
+		{ "xdp-mode fast\n", 1, "is not one of: native drv skb generic" },
+		{ "promisc maybe\n", 1, "promisc: 'maybe' is not yes or no" },
+		{ "interface eth0\ninterface eth0\n", 2, "interface eth0 given twice" },
+		{ "config /etc/other.conf\n", 1, "is for the command line" },
+		{ "help\n", 1, "is for the command line" },
+		{ "sip-port 70000\n", 1, "is not a number from 1 to 65535" },
+		{ "unpaired-share 2\n", 1, "is not a fraction" },
+		{ "verbose lots\n", 1, "is not a number from 0 to 9" },
+		{ "-i eth0\n", 1, "unknown option '-i'" },
+	};
+	char path[64], want[128];
+	size_t i;
+	int ret;
+
+	(void)state;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		const char *out;
+
+		write_config(path, bad[i].text);
+		out = stderr_of(parse_file, path, &ret);
+		unlink(path);
+		snprintf(want, sizeof(want), "sipxdp: %s:%u: ", path, bad[i].line);
+		if (ret != -EINVAL || strncmp(out, want, strlen(want)) || !strstr(out, bad[i].says) ||
+		    strchr(out, '\n') != out + strlen(out) - 1)
+			fail_msg("case %zu: ret %d, said \"%s\", want one line \"%s...%s\"", i, ret, out, want,
+				 bad[i].says);
+	}
+	{
+		const char *out = stderr_of(parse_file, "/nonexistent/sipxdp.conf", &ret);
+
+		assert_int_equal(ret, -EINVAL);
+		assert_string_equal(out, "sipxdp: --config /nonexistent/sipxdp.conf: No such file or directory\n");
+	}
+	/* A binary file is not taken for options. */
+	write_config(path, "interface eth0\n");
+	{
+		FILE *f = fopen(path, "a");
+
+		assert_non_null(f);
+		fputc('\0', f);
+		fclose(f);
+	}
+	assert_non_null(strstr(stderr_of(parse_file, path, &ret), "holds a NUL byte"));
+	assert_int_equal(ret, -EINVAL);
+	unlink(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -165,6 +416,9 @@ int main(void)
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_too_many),
 		cmocka_unit_test(test_help_defaults),
+		cmocka_unit_test(test_config_every_option),
+		cmocka_unit_test(test_config_syntax_and_precedence),
+		cmocka_unit_test(test_config_errors),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
