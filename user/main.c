@@ -657,7 +657,12 @@ int main(int argc, char **argv)
 	service_init(&a.svc);
 	a.interval_ns = a.o.interval * 1e9;
 
-	if (privs_plan(&a.privs, a.o.user, OPTS_DEFAULT_USER, a.o.read != NULL) || records_open(&a) ||
+	/*
+	 * A capture is read by whoever runs sipxdp, into files of theirs: it
+	 * keeps its user (unless --user says otherwise) and loses its capabilities.
+	 */
+	if (privs_plan(&a.privs, a.o.user, a.o.read ? NULL : OPTS_DEFAULT_USER, a.o.read != NULL) ||
+	    records_open(&a) ||
 	    (a.o.textfile && check_textfile_dir(a.o.textfile))) {
 		exit_code = 1;
 		goto cleanup;

@@ -33,6 +33,17 @@ int privs_plan(struct privs *p, const char *user, const char *def, bool quiet)
 	int err;
 
 	memset(p, 0, sizeof(*p));
+	p->quiet = quiet;
+	if (!name) {
+		/* Nobody to become: the capabilities go, the user stays. */
+		p->uid = geteuid();
+		p->gid = getegid();
+		if (!getpwuid_r(p->uid, &pw, buf, sizeof(buf), &found) && found)
+			snprintf(p->user, sizeof(p->user), "%s", pw.pw_name);
+		else
+			snprintf(p->user, sizeof(p->user), "its own user");
+		return 0;
+	}
 	snprintf(p->user, sizeof(p->user), "%s", name);
 	err = getpwnam_r(name, &pw, buf, sizeof(buf), &found);
 	if (!found) {
@@ -41,7 +52,6 @@ int privs_plan(struct privs *p, const char *user, const char *def, bool quiet)
 			return err ? -err : -ENOENT;
 		}
 		p->keep = true;
-		p->quiet = quiet;
 		return 0;
 	}
 	p->uid = pw.pw_uid;
@@ -128,7 +138,7 @@ int privs_drop(struct privs *p, int (*probe)(void *ctx), void *ctx)
 		       p->kept_bpf ? "CAP_BPF alone" : "no capability", ret);
 		return -EPERM;
 	}
-	pr_info("running as %s (uid %u) with %s\n", p->user, (unsigned int)getuid(),
+	log_msg(p->quiet ? LOG_DEBUG : LOG_INFO, "running as %s (uid %u) with %s\n", p->user, (unsigned int)getuid(),
 		p->kept_bpf ? "CAP_BPF alone" : "no capability");
 	return 0;
 }

@@ -21,16 +21,16 @@ struct privs {
 	gid_t gid;
 	bool change_id;		/* become user (started as root, or with CAP_SETUID and CAP_SETGID) */
 	bool keep;		/* the default user does not exist: nothing is given up */
-	bool quiet;		/* ... and that is worth a debug line only (--read) */
+	bool quiet;		/* say it at debug level (--read) */
 	bool kept_bpf;		/* set by privs_drop: the kernel needs CAP_BPF for map updates */
 };
 
 /*
  * Before anything is set up: whom to become.  user NULL means def, whose
- * absence is no error (keep set; privs_drop warns, or with quiet says it
- * at debug level); a user given
- * that does not exist, or that this process cannot become, is an error.
- * 0, or -errno after one line.
+ * absence is no error (keep set; privs_drop warns); both NULL: the user
+ * stays, the capabilities go.  A user given that does not exist, or that
+ * this process cannot become, is an error.  quiet: what privs_drop says
+ * goes to the debug level.  0, or -errno after one line.
  */
 int privs_plan(struct privs *p, const char *user, const char *def, bool quiet);
 

@@ -115,6 +115,20 @@ static int same_user(void)
 	return 0;
 }
 
+/* Nobody to become (--read): the capabilities go, the user stays. */
+static int caps_only(void)
+{
+	struct privs p;
+
+	probe_result = 0;
+	CHECK(!privs_plan(&p, NULL, NULL, true));
+	CHECK(!p.change_id && !p.keep && !strcmp(p.user, "root"));
+	CHECK(!privs_drop(&p, probe, NULL));
+	CHECK(getuid() == 0 && privs_effective() == 0);
+	CHECK(prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) == 1);
+	return 0;
+}
+
 /* An unprivileged process may not become another user: refused when named. */
 static int cannot_change(void)
 {
@@ -137,7 +151,8 @@ static void test_cases(void **state)
 	} cases[] = {
 		{ "become nobody", become_nobody }, { "old kernel", old_kernel },
 		{ "default user missing", default_missing }, { "named user missing", named_missing },
-		{ "same user", same_user }, { "cannot change user", cannot_change },
+		{ "same user", same_user }, { "capabilities only", caps_only },
+		{ "cannot change user", cannot_change },
 	};
 	struct passwd *pw = getpwnam("nobody");
 	size_t i;
