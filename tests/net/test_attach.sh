@@ -32,7 +32,8 @@ ip -n "$NS" link add v0 type veth peer name v1 && ip -n "$NS" link set v0 up &&
 "$SIPXDP" --help >"$DIR/help" 2>&1
 check "--help exits 0" test $? -eq 0
 for o in --interface --xdp-mode --sip-port --textfile --interval --calls-json --read \
-	--show --promisc --grace --setup-timeout --rtp-timeout --max-duration --tls-port --max-calls --max-streams --verbose --help; do
+	--show --promisc --grace --setup-timeout --rtp-timeout --max-duration --tls-port --max-calls --max-streams \
+	--user --config --verbose --help; do
 	grep -q -- "$o" "$DIR/help" || fail "--help lists $o"
 done
 check "--help starts with the usage line" grep -q '^Usage: sipxdp -i IFACE' "$DIR/help"
@@ -66,6 +67,21 @@ check "textfile naming a directory" one_line_error 'textfile .*adir: is a direct
 check "maps too large for this machine" one_line_error 'maps would take [0-9]+ MiB of kernel memory' \
 	-i v0 --max-calls 10000000
 check "maps too large for the limit given" one_line_error 'more than 16 MiB' -i v0 --max-kernel-memory 16
+printf 'interface v0\n# fine so far\ninterval soon\n' >"$DIR/bad.conf"
+check "a bad value in --config: its file and line" one_line_error "bad.conf:3: --interval: 'soon'" --config "$DIR/bad.conf"
+exit_is()	# exit_is WANT ARGS...: the agent's exit status
+{
+	local want=$1
+
+	shift
+	in_ns "$NS" "$SIPXDP" "$@" >/dev/null 2>&1
+	[ $? -eq "$want" ]
+}
+check "... exit 2" exit_is 2 --config "$DIR/bad.conf"
+check "a --config file that is not there" one_line_error 'config /nonexistent.conf: No such file' --config /nonexistent.conf
+check "a --user that does not exist: exit 1" one_line_error 'user sipxdp-no-such-user: no such user' \
+	-i v0 --user sipxdp-no-such-user
+check "... exit 1" exit_is 1 -i v0 --user sipxdp-no-such-user
 # Captures written byte by byte (pcap format): a link type not read, and only empty frames.
 pcap()	# pcap FILE LINKTYPE N_EMPTY_FRAMES
 {
