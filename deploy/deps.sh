@@ -15,7 +15,7 @@ PKGS=(
 	libcmocka-dev libclang-rt-14-dev
 	# tests: peers, oracles and tools of the prog, net and conformance tiers
 	iproute2 sip-tester tshark tcpreplay prometheus prometheus-node-exporter
-	python3 python3-scapy jq curl procps util-linux
+	python3 python3-scapy jq curl procps util-linux passwd logrotate
 	# benchmarks: the observers sipxdp is measured beside (tcpdump, tshark above, sngrep)
 	tcpdump sngrep
 )
