@@ -33,7 +33,7 @@ USER_SRCS := $(filter-out user/main.c,$(wildcard user/*.c))
 USER_OBJS := $(patsubst user/%.c,$(BUILD)/user/%.o,$(USER_SRCS))
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
 
-.PHONY: all clean deps install uninstall test test-unit test-prog test-net conformance demo bench bench-peers bench-scale help
+.PHONY: all clean deps install uninstall deb test test-unit test-prog test-net conformance demo bench bench-peers bench-scale help
 
 all: $(BUILD)/sipxdp
 
@@ -49,6 +49,7 @@ help:
 	@echo "make fuzz       libFuzzer targets, FUZZ_SECONDS (60) s each; fuzz-smoke: 10 s each"
 	@echo "make install    the agent, man page, unit, configuration under PREFIX (/usr/local), DESTDIR;"
 	@echo "                make uninstall removes them (a changed file under /etc stays)"
+	@echo "make deb        the Debian package, with dpkg-buildpackage, into $(BUILD)/"
 
 deps:
 	$(Q)./deploy/deps.sh
@@ -71,6 +72,16 @@ $(BUILD)/user/%.o: user/%.c $(wildcard user/*.h) $(wildcard include/*.h) $(BUILD
 $(BUILD)/sipxdp: $(BUILD)/user/main.o $(USER_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $(SIPXDP_CFLAGS) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+# The version is written once, in debian/changelog, where dpkg-buildpackage
+# reads it too; --version and sipxdp_build_info print it.  Its first line is
+# "sipxdp (VERSION) ...": no epoch or Debian revision for a native package,
+# dropped here should there ever be one.
+VERSION := $(shell sed -n '1{s/^[^(]*(\([^)]*\)).*/\1/;s/^[0-9]*://;s/-[^-]*$$//;p;q}' debian/changelog 2>/dev/null)
+ifneq ($(VERSION),)
+$(BUILD)/user/opts.o: SIPXDP_CFLAGS += -DSIPXDP_VERSION='"$(VERSION)"'
+$(BUILD)/user/opts.o: debian/changelog
+endif
 
 # Modules that parse untrusted bytes and need neither libbpf nor the kernel.
 PARSER_SRCS := user/util.c user/hashing.c user/sip.c user/sipbody.c user/sdp.c user/codec.c user/ipfrag.c \
@@ -163,7 +174,7 @@ demo: all
 clean:
 	$(Q)rm -rf $(BUILD)
 
-# ---- install, uninstall ---------------------------------------------------
+# ---- install, uninstall, deb ----------------------------------------------
 # GNU-style directories under PREFIX; DESTDIR stages a tree (the package build
 # installs into debian/sipxdp).  What sipxdp, logrotate and systemd-sysusers
 # read goes where they look: the configuration under SYSCONFDIR, /etc also
@@ -231,5 +242,23 @@ uninstall:
 ifeq ($(DESTDIR),)
 	$(Q)[ ! -d /run/systemd/system ] || systemctl daemon-reload
 endif
+
+# The package, built by dpkg-buildpackage (debian/) in a copy of this tree
+# under $(BUILD)/deb: debhelper writes into debian/ and dpkg-buildpackage
+# into the parent directory, and here neither this tree nor its parent (other
+# checkouts beside it) gets a file.  The .deb, .buildinfo and .changes end
+# up in $(BUILD)/.  The copy leaves out build/, never source whatever BUILD
+# is; the package's make gets none of this make's variables (BUILD=... given
+# here would have its `make clean` remove the copy it runs in).
+DEB_STAGE = $(BUILD)/deb/sipxdp-$(VERSION)
+deb:
+	$(Q)rm -rf $(BUILD)/deb $(BUILD)/sipxdp_*.deb $(BUILD)/sipxdp-dbgsym_*.deb \
+		$(BUILD)/sipxdp_*.buildinfo $(BUILD)/sipxdp_*.changes
+	$(Q)mkdir -p $(DEB_STAGE)
+	$(Q)tar -C . --exclude-vcs --exclude=./build --exclude=./$(BUILD) -cf - . | tar -C $(DEB_STAGE) -xf -
+	$(Q)cd $(DEB_STAGE) && env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u BUILD dpkg-buildpackage -us -uc -b -Jauto
+	$(Q)mv $(BUILD)/deb/*.deb $(BUILD)/deb/*.buildinfo $(BUILD)/deb/*.changes $(BUILD)/
+	$(Q)rm -rf $(BUILD)/deb
+	@ls -1 $(BUILD)/*.deb
 
 include tests/fuzz/fuzz.mk

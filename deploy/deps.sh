@@ -10,6 +10,10 @@ PKGS=(
 	# build
 	make gcc clang llvm libc6-dev gcc-multilib pkg-config
 	libbpf-dev bpftool libelf-dev zlib1g-dev libpcap-dev libjansson-dev uthash-dev libsodium-dev libmnl-dev libmicrohttpd-dev
+	libsystemd-dev libcap-ng-dev
+	# the package (make deb): dpkg-buildpackage checks build-essential; systemd
+	# gives pkg-config the unit and sysusers directories
+	build-essential dpkg-dev debhelper systemd
 	# tests: unit (cmocka), fuzz (libFuzzer's runtime, only recommended by clang)
 	libcmocka-dev libclang-rt-14-dev
 	# tests: peers, oracles and tools of the prog, net and conformance tiers
