@@ -14,6 +14,8 @@ PKGS=(
 	# the package (make deb): dpkg-buildpackage checks build-essential; systemd
 	# gives pkg-config the unit and sysusers directories
 	build-essential dpkg-dev debhelper systemd
+	# tests: packaging (lintian, the man page rendered, the unit verified, logrotate -d)
+	lintian man-db groff-base logrotate
 	# tests: unit (cmocka), fuzz (libFuzzer's runtime, only recommended by clang)
 	libcmocka-dev libclang-rt-14-dev
 	# tests: peers, oracles and tools of the prog, net and conformance tiers
