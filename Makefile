@@ -12,7 +12,9 @@ ARCH     := $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/')
 MULTIARCH := $(shell $(CC) -print-multiarch 2>/dev/null)
 
 # CFLAGS is the caller's (optimisation, sanitizers: make CFLAGS="-O1 -g -fsanitize=address");
-# what the project needs is in SIPXDP_CFLAGS and always applies.
+# what the project needs is in SIPXDP_CFLAGS and always applies.  CPPFLAGS and
+# LDFLAGS are the caller's too: the package build passes dpkg-buildflags'
+# hardening (_FORTIFY_SOURCE, relro, now) through them.
 CFLAGS   ?= -O2 -g
 SIPXDP_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -Iinclude -Iuser -I$(BUILD)
 LDLIBS   := -lbpf -lelf -lz -lpcap -ljansson -lsodium -lmnl -lmicrohttpd -lsystemd -lcap-ng -lm -pthread
@@ -31,7 +33,7 @@ USER_SRCS := $(filter-out user/main.c,$(wildcard user/*.c))
 USER_OBJS := $(patsubst user/%.c,$(BUILD)/user/%.o,$(USER_SRCS))
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
 
-.PHONY: all clean deps test test-unit test-prog test-net conformance demo bench bench-peers bench-scale help
+.PHONY: all clean deps install uninstall deb test test-unit test-prog test-net conformance demo bench bench-peers bench-scale help
 
 all: $(BUILD)/sipxdp
 
@@ -45,6 +47,9 @@ help:
 	@echo "make bench-peers  sipxdp beside tcpdump, tshark and sngrep on the same load"
 	@echo "make bench-scale  50,000 calls and 100,000 streams; sipp at rising call rates"
 	@echo "make fuzz       libFuzzer targets, FUZZ_SECONDS (60) s each; fuzz-smoke: 10 s each"
+	@echo "make install    the agent, man page, unit, configuration under PREFIX (/usr/local), DESTDIR;"
+	@echo "                make uninstall removes them (a changed file under /etc stays)"
+	@echo "make deb        the Debian package, with dpkg-buildpackage, into $(BUILD)/"
 
 deps:
 	$(Q)./deploy/deps.sh
@@ -62,11 +67,21 @@ $(BUILD)/sipxdp.skel.h: $(BUILD)/sipxdp.bpf.o
 
 $(BUILD)/user/%.o: user/%.c $(wildcard user/*.h) $(wildcard include/*.h) $(BUILD)/sipxdp.skel.h | $(BUILD)/user
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) $(SIPXDP_CFLAGS) -c $< -o $@
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(SIPXDP_CFLAGS) -c $< -o $@
 
 $(BUILD)/sipxdp: $(BUILD)/user/main.o $(USER_OBJS)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(CFLAGS) $(SIPXDP_CFLAGS) $^ $(LDLIBS) -o $@
+	$(Q)$(CC) $(CFLAGS) $(SIPXDP_CFLAGS) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+# The version is written once, in debian/changelog, where dpkg-buildpackage
+# reads it too; --version and sipxdp_build_info print it.  Its first line is
+# "sipxdp (VERSION) ...": no epoch or Debian revision for a native package,
+# dropped here should there ever be one.
+VERSION := $(shell sed -n '1{s/^[^(]*(\([^)]*\)).*/\1/;s/^[0-9]*://;s/-[^-]*$$//;p;q}' debian/changelog 2>/dev/null)
+ifneq ($(VERSION),)
+$(BUILD)/user/opts.o: SIPXDP_CFLAGS += -DSIPXDP_VERSION='"$(VERSION)"'
+$(BUILD)/user/opts.o: debian/changelog
+endif
 
 # Modules that parse untrusted bytes and need neither libbpf nor the kernel.
 PARSER_SRCS := user/util.c user/hashing.c user/sip.c user/sipbody.c user/sdp.c user/codec.c user/ipfrag.c \
@@ -160,5 +175,92 @@ demo: all
 
 clean:
 	$(Q)rm -rf $(BUILD)
+
+# ---- install, uninstall, deb ----------------------------------------------
+# GNU-style directories under PREFIX; DESTDIR stages a tree (the package build
+# installs into debian/sipxdp).  What sipxdp, logrotate and systemd-sysusers
+# read goes where they look: the configuration under SYSCONFDIR, /etc also
+# for PREFIX=/usr/local.  systemd reads units and sysusers.d from
+# /usr/local/lib too; under /usr, from where pkg-config systemd says
+# (Debian 12: /lib/systemd/system, /usr/lib/sysusers.d).
+PREFIX     ?= /usr/local
+SBINDIR    ?= $(PREFIX)/sbin
+MANDIR     ?= $(PREFIX)/share/man
+SYSCONFDIR ?= /etc
+INSTALL    ?= install
+systemd_dir = $(or $(shell pkg-config --variable=$(1) systemd 2>/dev/null),$(2))
+ifeq ($(PREFIX),/usr)
+UNITDIR     ?= $(call systemd_dir,systemdsystemunitdir,/lib/systemd/system)
+SYSUSERSDIR ?= $(call systemd_dir,sysusersdir,/usr/lib/sysusers.d)
+else
+UNITDIR     ?= $(PREFIX)/lib/systemd/system
+SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
+endif
+
+# The unit and the man page name the packaged paths; installed elsewhere,
+# they name where the files went (made at each install: PREFIX may change).
+INSTALL_PATHS = sed -e 's|/usr/sbin/sipxdp|$(SBINDIR)/sipxdp|g' \
+	-e 's|/etc/sipxdp/|$(SYSCONFDIR)/sipxdp/|g' -e 's|/etc/logrotate.d/|$(SYSCONFDIR)/logrotate.d/|g' \
+	-e 's|/lib/systemd/system/sipxdp.service|$(UNITDIR)/sipxdp.service|g' \
+	-e 's|/usr/lib/sysusers.d/sipxdp.conf|$(SYSUSERSDIR)/sipxdp.conf|g'
+
+# Files under SYSCONFDIR are the operator's once there: install puts one only
+# where there is none, uninstall removes one only if it is unchanged.
+ETC_FILES := sipxdp/sipxdp.conf:deploy/config/sipxdp.conf sipxdp/peers:deploy/config/peers.example \
+	logrotate.d/sipxdp:deploy/logrotate/sipxdp
+
+install: $(BUILD)/sipxdp
+	$(Q)mkdir -p $(BUILD)/install
+	$(Q)$(INSTALL_PATHS) deploy/systemd/sipxdp.service >$(BUILD)/install/sipxdp.service
+	$(Q)$(INSTALL_PATHS) deploy/man/sipxdp.8 >$(BUILD)/install/sipxdp.8
+	$(Q)$(INSTALL) -D -m 0755 $(BUILD)/sipxdp $(DESTDIR)$(SBINDIR)/sipxdp
+	$(Q)$(INSTALL) -D -m 0644 $(BUILD)/install/sipxdp.8 $(DESTDIR)$(MANDIR)/man8/sipxdp.8
+	$(Q)$(INSTALL) -D -m 0644 $(BUILD)/install/sipxdp.service $(DESTDIR)$(UNITDIR)/sipxdp.service
+	$(Q)$(INSTALL) -D -m 0644 deploy/sysusers/sipxdp.conf $(DESTDIR)$(SYSUSERSDIR)/sipxdp.conf
+	$(Q)for f in $(ETC_FILES); do \
+		dst=$(DESTDIR)$(SYSCONFDIR)/$${f%%:*} src=$${f#*:}; \
+		if [ ! -e "$$dst" ]; then $(INSTALL) -D -m 0644 "$$src" "$$dst" || exit 1; \
+		elif ! cmp -s "$$src" "$$dst"; then echo "  KEPT     $$dst (changed; this version's is $$src)"; fi; \
+	done
+	@echo "  INSTALL  $(DESTDIR)$(SBINDIR)/sipxdp, its man page, unit, configuration"
+ifeq ($(DESTDIR),)
+	@# What the package's maintainer scripts do: the user the unit runs as, the unit known.
+	$(Q)! command -v systemd-sysusers >/dev/null || systemd-sysusers $(SYSUSERSDIR)/sipxdp.conf
+	$(Q)[ ! -d /run/systemd/system ] || systemctl daemon-reload
+	@echo "  NEXT     set 'interface' in $(SYSCONFDIR)/sipxdp/sipxdp.conf, then: systemctl enable --now sipxdp"
+endif
+
+# The user stays, as a package's does on purge: its files may outlive it.
+uninstall:
+	$(Q)rm -f $(DESTDIR)$(SBINDIR)/sipxdp $(DESTDIR)$(MANDIR)/man8/sipxdp.8 \
+		$(DESTDIR)$(UNITDIR)/sipxdp.service $(DESTDIR)$(SYSUSERSDIR)/sipxdp.conf
+	$(Q)for f in $(ETC_FILES); do \
+		dst=$(DESTDIR)$(SYSCONFDIR)/$${f%%:*} src=$${f#*:}; \
+		if [ ! -e "$$dst" ]; then :; \
+		elif cmp -s "$$src" "$$dst"; then rm -f "$$dst"; \
+		else echo "  KEPT     $$dst (changed)"; fi; \
+	done
+	$(Q)! [ -d $(DESTDIR)$(SYSCONFDIR)/sipxdp ] || rmdir --ignore-fail-on-non-empty $(DESTDIR)$(SYSCONFDIR)/sipxdp
+ifeq ($(DESTDIR),)
+	$(Q)[ ! -d /run/systemd/system ] || systemctl daemon-reload
+endif
+
+# The package, built by dpkg-buildpackage (debian/) in a copy of this tree
+# under $(BUILD)/deb: debhelper writes into debian/ and dpkg-buildpackage
+# into the parent directory, and here neither this tree nor its parent (other
+# checkouts beside it) gets a file.  The .deb, .buildinfo and .changes end
+# up in $(BUILD)/.  The copy leaves out build/, never source whatever BUILD
+# is; the package's make gets none of this make's variables (BUILD=... given
+# here would have its `make clean` remove the copy it runs in).
+DEB_STAGE = $(BUILD)/deb/sipxdp-$(VERSION)
+deb:
+	$(Q)rm -rf $(BUILD)/deb $(BUILD)/sipxdp_*.deb $(BUILD)/sipxdp-dbgsym_*.deb \
+		$(BUILD)/sipxdp_*.buildinfo $(BUILD)/sipxdp_*.changes
+	$(Q)mkdir -p $(DEB_STAGE)
+	$(Q)tar -C . --exclude-vcs --exclude=./build --exclude=./$(BUILD) -cf - . | tar -C $(DEB_STAGE) -xf -
+	$(Q)cd $(DEB_STAGE) && env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u BUILD dpkg-buildpackage -us -uc -b -Jauto
+	$(Q)mv $(BUILD)/deb/*.deb $(BUILD)/deb/*.buildinfo $(BUILD)/deb/*.changes $(BUILD)/
+	$(Q)rm -rf $(BUILD)/deb
+	@ls -1 $(BUILD)/*.deb
 
 include tests/fuzz/fuzz.mk

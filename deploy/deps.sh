@@ -11,11 +11,16 @@ PKGS=(
 	make gcc clang llvm libc6-dev gcc-multilib pkg-config
 	libbpf-dev bpftool libelf-dev zlib1g-dev libpcap-dev libjansson-dev uthash-dev libsodium-dev libmnl-dev libmicrohttpd-dev
 	libsystemd-dev libcap-ng-dev
+	# the package (make deb): dpkg-buildpackage checks build-essential; systemd
+	# gives pkg-config the unit and sysusers directories
+	build-essential dpkg-dev debhelper systemd
+	# tests: packaging (lintian, the man page rendered, the unit verified, logrotate -d)
+	lintian man-db groff-base logrotate
 	# tests: unit (cmocka), fuzz (libFuzzer's runtime, only recommended by clang)
 	libcmocka-dev libclang-rt-14-dev
 	# tests: peers, oracles and tools of the prog, net and conformance tiers
 	iproute2 sip-tester tshark tcpreplay prometheus prometheus-node-exporter
-	python3 python3-scapy jq curl procps util-linux passwd logrotate
+	python3 python3-scapy jq curl procps util-linux passwd
 	# benchmarks: the observers sipxdp is measured beside (tcpdump, tshark above, sngrep)
 	tcpdump sngrep
 )
