@@ -652,6 +652,11 @@ int main(int argc, char **argv)
 		opts_free(&a.o);
 		return 2;
 	}
+	if (a.o.check_config) {
+		printf("sipxdp: %s: the options are good\n", a.o.config ?: "the command line");
+		opts_free(&a.o);
+		return 0;
+	}
 	log_set_level(a.o.verbose ? LOG_DEBUG + (a.o.verbose > 1) : LOG_INFO);
 	kern_log_setup();
 	service_init(&a.svc);

@@ -161,11 +161,14 @@ static const struct optdef optdefs[] = {
 	  .help = "kernel memory the maps may reserve; 0: a quarter of this machine's", .def = "0",
 	  .off = F(max_kernel_memory), .min = 0, .max = 1U << 30 },
 	{ .name = "user", .type = OT_STRING, .arg = "NAME",
-	  .help = "once attached, run as NAME with no capabilities (default " OPTS_DEFAULT_USER
-		  "; kept as is if that user does not exist)", .off = F(user) },
+	  .help = "once set up, run as NAME with no capability; without it, as " OPTS_DEFAULT_USER
+		  " if that user exists", .off = F(user) },
 	{ .name = "config", .type = OT_STRING, .arg = "PATH",
 	  .help = "read options from PATH, one per line (NAME VALUE); the command line wins",
 	  .off = F(config) },
+	{ .name = "check-config", .type = OT_FLAG,
+	  .help = "check the options (with --config, the file's too) and exit: 0 if they are good",
+	  .off = F(check_config) },
 	{ .name = "verbose", .short_name = 'v', .type = OT_COUNT,
 	  .help = "more log output (twice: libbpf too)", .off = F(verbose) },
 	{ .name = "version", .short_name = 'V', .type = OT_VERSION, .help = "print the version" },
@@ -450,7 +453,7 @@ static int config_line(struct opts *o, bool *seen, char *line)
 		opt_err("unknown option '%s'", name);
 		return -EINVAL;
 	}
-	if (d->type == OT_HELP || d->type == OT_VERSION || d->off == F(config)) {
+	if (d->type == OT_HELP || d->type == OT_VERSION || d->off == F(config) || d->off == F(check_config)) {
 		opt_err("'%s' is for the command line, not a configuration file", name);
 		return -EINVAL;
 	}

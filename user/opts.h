@@ -49,6 +49,7 @@ struct opts {
 	unsigned int verbose;
 	const char *user;		/* --user; NULL: OPTS_DEFAULT_USER if it exists */
 	const char *config;		/* --config file, read after the command line */
+	bool check_config;		/* parse, say so, exit */
 	char *config_text;		/* its text: strings of the file's options point into it */
 };
 

@@ -34,13 +34,18 @@ SIP_PORT=5060
 NCALLS=8
 LISTEN_PORT=19478
 WATCHDOG_USEC=1000000
-# The unit's capabilities (deploy/systemd/sipxdp.service), in setpriv's spelling.
-CAPS=+bpf,+net_admin,+perfmon,+net_raw
+UNIT=$REPO/deploy/systemd/sipxdp.service
+LOGROTATE=$REPO/deploy/logrotate/sipxdp
+# The unit's own capabilities, in setpriv's spelling (+bpf,+net_admin,...).
+CAPS=$(sed -nE 's/^AmbientCapabilities=//p' "$UNIT" | tr 'A-Z' 'a-z' | sed -E 's/cap_/+/g; s/ +/,/g')
 
 need_root
 need_tools ip sipp tshark logrotate setpriv useradd userdel curl jq /usr/bin/python3
 [ -r /usr/share/sip-tester/g711a.pcap ] || skip "sipp's g711a.pcap not installed (sip-tester)"
 need_agent
+[ -n "$CAPS" ] || { fail "no AmbientCapabilities= in $UNIT"; summary; exit 1; }
+[ "$(sed -nE 's/^CapabilityBoundingSet=//p' "$UNIT")" = "$(sed -nE 's/^AmbientCapabilities=//p' "$UNIT")" ] ||
+	{ fail "the unit's bounding set is not its ambient set: this test starts the agent with one set"; summary; exit 1; }
 
 net_trap
 net_mktemp || exit 1
@@ -120,17 +125,20 @@ check "no_new_privs" test "$(status_of NoNewPrivs)" = 1
 check "the HTTP thread runs (/metrics answers)" in_ns "$NS_GW" curl -sf -o "$DIR/scrape.txt" \
 	"http://127.0.0.1:$LISTEN_PORT/metrics"
 
-# Calls, with the record file rotated by logrotate three times meanwhile.
-cat >"$DIR/logrotate.conf" <<EOF
-$OUT/calls.json {
-	rotate 9
-	missingok
-	create 0640 $SVC_USER $SVC_USER
-	postrotate
-		kill -HUP $AGENT_PID
-	endscript
-}
-EOF
+# Calls, with the record file rotated three times meanwhile by the package's
+# own logrotate policy (compress, delaycompress, su, create), its paths and
+# user made the test's, its postrotate signalling this agent (systemctl has no
+# unit to signal here).
+/usr/bin/python3 - "$LOGROTATE" "$OUT" "$SVC_USER" "$AGENT_PID" >"$DIR/logrotate.conf" <<'PY'
+import re, sys
+text, out, user, pid = open(sys.argv[1]).read(), sys.argv[2], sys.argv[3], sys.argv[4]
+text = text.replace("/var/log/sipxdp", out)
+text = re.sub(r"\bsipxdp sipxdp\b", "%s %s" % (user, user), text)
+text = re.sub(r"postrotate\n.*?endscript", "postrotate\n\t\tkill -HUP %s\n\tendscript" % pid, text, flags=re.S)
+sys.stdout.write(text)
+PY
+grep -q "kill -HUP $AGENT_PID" "$DIR/logrotate.conf" && grep -q "^$OUT/\*.json {" "$DIR/logrotate.conf" ||
+	fail "adapt $LOGROTATE for the test"
 # Each rotation once the file holds a record, so that records land in several files.
 rotations()
 {
@@ -157,9 +165,9 @@ check "logrotate rotated the record file 3 times while calls ended" test "$ROTAT
 check "the agent reopened the file 3 times" test "$(grep -c 'info: reopened' "$DIR/agent.err")" -eq 3
 check "sipxdp_call_records_reopens_total{result=\"ok\"} 3" \
 	grep -qx 'sipxdp_call_records_reopens_total{result="ok"} 3' "$OUT/sipxdp.prom"
-cat "$OUT"/calls.json.* "$OUT/calls.json" >"$DIR/all.json" 2>/dev/null
+zcat -f "$OUT"/calls.json.* "$OUT/calls.json" >"$DIR/all.json" 2>/dev/null
 FILES_WITH=$(for f in "$OUT"/calls.json*; do [ -s "$f" ] && echo "$f"; done | wc -l)
-echo "    records per file: $(for f in "$OUT"/calls.json*; do printf '%s=%s ' "${f##*/}" "$(wc -l <"$f")"; done)"
+echo "    records per file: $(for f in "$OUT"/calls.json*; do printf '%s=%s ' "${f##*/}" "$(zcat -f "$f" | wc -l)"; done)"
 check "the records are spread over more than one file ($FILES_WITH)" test "$FILES_WITH" -ge 2
 check "every call exactly once across the files" \
 	jq -e -s --argjson n "$NCALLS" '(map(.call_id) | length) == $n and (map(.call_id) | unique | length) == $n' \

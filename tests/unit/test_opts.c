@@ -219,7 +219,7 @@ static const char *const every[][2] = {
 };
 
 /* Options only the command line takes, and --read (it excludes -i: checked apart). */
-static const char *const cli_only[] = { "config", "help", "version", "read" };
+static const char *const cli_only[] = { "config", "check-config", "help", "version", "read" };
 
 static bool listed(const char *name)
 {
@@ -366,6 +366,7 @@ static void test_config_errors(void **state)
 		{ "interface eth0\ninterface eth0\n", 2, "interface eth0 given twice" },
 		{ "config /etc/other.conf\n", 1, "is for the command line" },
 		{ "help\n", 1, "is for the command line" },
+		{ "check-config\n", 1, "is for the command line" },
 		{ "sip-port 70000\n", 1, "is not a number from 1 to 65535" },
 		{ "unpaired-share 2\n", 1, "is not a fraction" },
 		{ "verbose lots\n", 1, "is not a number from 0 to 9" },
