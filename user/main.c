@@ -405,7 +405,7 @@ static int run_offline(struct agent *a)
 	if (cs.frames && !cs.replayed) {
 		pr_err("read %s: none of its %llu frames could be analysed (%llu shorter than their link header, "
 		       "%llu larger than %u bytes)\n", a->o.read, (unsigned long long)cs.frames,
-		       (unsigned long long)cs.skipped_short, (unsigned long long)cs.skipped_size, KERN_FRAME_MAX);
+		       (unsigned long long)cs.skipped_short, (unsigned long long)cs.skipped_size, DP_FRAME_MAX);
 		return -EINVAL;
 	}
 	if (cs.skipped_short)
@@ -413,7 +413,7 @@ static int run_offline(struct agent *a)
 			(unsigned long long)cs.skipped_short);
 	if (cs.skipped_size)
 		pr_warn("%s: %llu frames larger than %u bytes skipped\n", a->o.read,
-			(unsigned long long)cs.skipped_size, KERN_FRAME_MAX);
+			(unsigned long long)cs.skipped_size, DP_FRAME_MAX);
 	advance(a, a->last_ts);
 	if (cs.interrupted)
 		pr_info("%s: stopped by a signal after %llu frames\n", a->o.read, (unsigned long long)cs.frames);
@@ -465,7 +465,7 @@ static uint64_t htab_bytes(uint64_t entries, size_t key, size_t value)
  * (preallocated, locked): a size past the share of memory allowed is a
  * configuration error, not something to find out when the machine swaps.
  */
-static int check_map_memory(const struct opts *o, const struct kern_opts *ko)
+static int check_map_memory(const struct opts *o, const struct dp_opts *ko)
 {
 	uint64_t eps = htab_bytes(ko->max_endpoints, sizeof(struct endpoint_key), sizeof(struct endpoint_info)) +
 		       htab_bytes(ko->max_endpoints, sizeof(struct endpoint_key), sizeof(struct ep_count));
@@ -485,7 +485,7 @@ static int check_map_memory(const struct opts *o, const struct kern_opts *ko)
 	return -E2BIG;
 }
 
-static void kern_opts_of(const struct opts *o, struct kern_opts *ko)
+static void dp_opts_of(const struct opts *o, struct dp_opts *ko)
 {
 	unsigned int i;
 
@@ -554,7 +554,7 @@ static int calls_open(struct agent *a)
 int main(int argc, char **argv)
 {
 	struct agent a = { .ifs.promisc_fd = -1 };
-	struct kern_opts ko;
+	struct dp_opts ko;
 	int err, exit_code = 0;
 
 	if (opts_parse(&a.o, argc, argv))
@@ -609,7 +609,7 @@ int main(int argc, char **argv)
 	err = reasm_init(&a.reasm, on_message, &a);
 	if (err)
 		goto cleanup;
-	kern_opts_of(&a.o, &ko);
+	dp_opts_of(&a.o, &ko);
 	err = check_map_memory(&a.o, &ko);
 	if (err)
 		goto cleanup;
