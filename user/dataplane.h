@@ -32,6 +32,7 @@ struct dp_opts {
 	uint64_t unpaired_max;	/* unpaired streams at once, in all; 0: no bound */
 	bool offline;		/* timestamps from XDP metadata, nothing attached */
 	bool egress;		/* load the TC egress program too */
+	bool may_fall_back;	/* a load refused for lack of privilege is the caller's to report */
 };
 
 /* Largest frame run offline: beyond a page, the kernel hands a frags-aware program a multi-buffer frame. */

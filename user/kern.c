@@ -132,9 +132,16 @@ int kern_open(struct kern *k, const struct dp_opts *o, dp_event_cb cb, void *ctx
 
 	err = sipxdp_bpf__load(skel);
 	if (err) {
-		pr_err("load BPF program: %s%s\n", strerror(-err),
-			err == -EPERM ? " (run as root or with CAP_BPF, CAP_NET_ADMIN and CAP_PERFMON)" :
-			" (needs a kernel with BTF, XDP and bpf_spin_lock; -vv shows the verifier log)");
+		bool privilege = err == -EPERM || err == -EACCES;
+
+		if (privilege && o->may_fall_back)
+			pr_debug("load BPF program: %s\n", strerror(-err));
+		else
+			pr_err("load BPF program: %s%s\n", strerror(-err),
+			       privilege && o->offline ? " (--read-engine kernel needs root or CAP_BPF and CAP_PERFMON; "
+			       "--read-engine user runs the same program without them)" :
+			       privilege ? " (run as root or with CAP_BPF, CAP_NET_ADMIN and CAP_PERFMON)" :
+			       " (needs a kernel with BTF, XDP and bpf_spin_lock; -vv shows the verifier log)");
 		goto fail;
 	}
 

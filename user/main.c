@@ -7,7 +7,9 @@
  * exit write them once more, detach, free in reverse order.  Only main
  * turns -errno into an exit status.
  *
- * The pieces, bottom up: kern.c (the program, behind dataplane.h), reasm.c
+ * The pieces, bottom up: kern.c (the program, behind dataplane.h; or, for
+ * --read without the privilege to load it, uxdp.c: the same program run in
+ * user space, behind the same header), reasm.c
  * (events to messages), dialog.c over media.c (the calls), record.c (their
  * JSON records), snapshot.c read by prom.c and show.c (the outputs).
  */
@@ -44,10 +46,16 @@
 #include "show.h"
 #include "snapshot.h"
 #include "util.h"
+#include "uxdp.h"
+
+_Static_assert(REPLAY_MAX_WORKERS + 1 <= UXDP_CPUS, "a CPU slot of the user-space program for every replay thread");
 
 struct agent {
 	struct opts o;
 	struct kern k;
+	struct uxdp u;		/* --read in user space: instead of k */
+	bool in_user;
+	struct dp *dp;		/* the data plane of k or u */
 	struct media media;
 	struct dialogs dialogs;
 	struct reasm reasm;
@@ -207,7 +215,7 @@ static void write_outputs(struct agent *a)
 	record_flush(&a->records);
 	if (!a->o.textfile && !a->o.show && !a->http)
 		return;
-	err = snapshot_take(&a->snap, &a->dialogs, kern_dataplane(&a->k), &a->reasm);
+	err = snapshot_take(&a->snap, &a->dialogs, a->dp, &a->reasm);
 	a->snap.tick_bounds = &tick_bounds;
 	a->snap.tick = a->tick_cost;
 	a->view.unix_time = clock_ns(CLOCK_REALTIME) / 1e9;
@@ -375,6 +383,20 @@ static int replay_consume(void *ctx)
 	return kern_consume(&a->k);
 }
 
+static int replay_run_user(void *ctx, uint8_t *buf, const uint8_t *frame, uint32_t len, uint64_t ts)
+{
+	struct agent *a = ctx;
+
+	return uxdp_run_frame(&a->u, buf, frame, len, ts);
+}
+
+static int replay_consume_user(void *ctx)
+{
+	struct agent *a = ctx;
+
+	return uxdp_consume(&a->u);
+}
+
 /* Threads beside the reading one: --read-threads, or one per CPU (replay_init caps them). */
 static unsigned int replay_workers(const struct opts *o)
 {
@@ -388,8 +410,8 @@ static int run_offline(struct agent *a)
 	struct capture_stats cs;
 	int err;
 
-	err = replay_init(&a->replay, replay_workers(&a->o), a->o.sip_ports, a->o.nr_sip_ports, replay_run,
-			  replay_consume, a);
+	err = replay_init(&a->replay, replay_workers(&a->o), a->o.sip_ports, a->o.nr_sip_ports,
+			  a->in_user ? replay_run_user : replay_run, a->in_user ? replay_consume_user : replay_consume, a);
 	if (err) {
 		pr_err("start the replay threads: %s\n", strerror(-err));
 		return err;
@@ -397,8 +419,9 @@ static int run_offline(struct agent *a)
 	err = capture_replay(&a->cap, offline_run, offline_tick, a, &cs);
 	/* Frames that failed to run were counted and logged by the replay, as earlier ones are: not fatal. */
 	replay_sync(&a->replay);
-	pr_debug("%s: %llu frames run beside others, %llu in order, %u threads\n", a->o.read,
-		 (unsigned long long)a->replay.laned, (unsigned long long)a->replay.ordered, a->replay.nworkers + 1);
+	pr_debug("%s: %llu frames run beside others, %llu in order, %u threads, %s\n", a->o.read,
+		 (unsigned long long)a->replay.laned, (unsigned long long)a->replay.ordered, a->replay.nworkers + 1,
+		 a->in_user ? "the program in user space" : "the kernel's program");
 	replay_free(&a->replay);
 	if (err)
 		return err;
@@ -437,7 +460,9 @@ static int preflight(struct agent *a)
 	}
 	if (o->read && (err = capture_open(&a->cap, o->read, &stop)))
 		return err;
-	if (access("/sys/kernel/btf/vmlinux", R_OK) && errno == ENOENT) {
+	/* The program in user space needs no BTF: it is not loaded. */
+	if ((!o->read || o->read_engine != READ_ENGINE_USER) &&
+	    access("/sys/kernel/btf/vmlinux", R_OK) && errno == ENOENT) {
 		pr_err("this kernel has no BTF (/sys/kernel/btf/vmlinux): sipxdp needs CONFIG_DEBUG_INFO_BTF\n");
 		return -EOPNOTSUPP;
 	}
@@ -497,12 +522,40 @@ static void dp_opts_of(const struct opts *o, struct dp_opts *ko)
 		ko->tls_ports[i] = o->tls_ports[i];
 	ko->nr_tls_ports = o->nr_tls_ports;
 	ko->offline = o->read != NULL;
+	ko->may_fall_back = o->read && o->read_engine == READ_ENGINE_AUTO;
 	ko->egress = o->egress;
 	ko->max_streams = o->max_streams;
 	ko->max_endpoints = endpoints_capacity(o);
 	ko->unpaired_max = o->max_streams * o->unpaired_share;
 	if (!ko->unpaired_max)
 		ko->unpaired_max = 1;
+}
+
+/*
+ * The program: in the kernel, or for --read in user space (--read-engine
+ * user, or auto when the kernel refuses the load for lack of privilege).
+ */
+static int engine_open(struct agent *a, const struct dp_opts *ko)
+{
+	int err = -EPERM;
+
+	if (!a->o.read || a->o.read_engine != READ_ENGINE_USER) {
+		err = kern_open(&a->k, ko, on_event, a);
+		if (!err) {
+			a->dp = kern_dataplane(&a->k);
+			return 0;
+		}
+		if (!ko->may_fall_back || (err != -EPERM && err != -EACCES))
+			return err;
+		pr_info("%s: no privilege to load the program into the kernel (%s): running it in user space\n",
+			a->o.read, strerror(-err));
+	}
+	err = uxdp_open(&a->u, ko, on_event, a);
+	if (err)
+		return err;
+	a->in_user = true;
+	a->dp = uxdp_dataplane(&a->u);
+	return 0;
 }
 
 /* Media and dialogs on the event clock: CLOCK_MONOTONIC live, the capture's Unix time offline. */
@@ -545,7 +598,7 @@ static int calls_open(struct agent *a)
 	a->cm.offline = a->o.read != NULL;
 	for (unsigned int i = 0; i < a->o.nr_ifaces && i < DIALOG_MAX_IFACES; i++)
 		a->cm.iface_names[i] = a->o.ifaces[i];
-	err = media_init(&a->media, kern_dataplane(&a->k), &mcfg);
+	err = media_init(&a->media, a->dp, &mcfg);
 	if (err)
 		return err;
 	return dialog_init(&a->dialogs, &a->media, &dcfg);
@@ -613,7 +666,7 @@ int main(int argc, char **argv)
 	err = check_map_memory(&a.o, &ko);
 	if (err)
 		goto cleanup;
-	err = kern_open(&a.k, &ko, on_event, &a);
+	err = engine_open(&a, &ko);
 	if (err)
 		goto cleanup;
 	err = calls_open(&a);
@@ -634,6 +687,7 @@ cleanup:
 	media_free(&a.media);
 	snapshot_free(&a.snap);
 	kern_close(&a.k);
+	uxdp_close(&a.u);
 	reasm_free(&a.reasm);
 	ifaces_close(&a.ifs);
 	capture_close(&a.cap);
