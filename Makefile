@@ -112,12 +112,12 @@ LOGIC_SRCS := user/log.c user/reasm.c user/endpoints.c user/media.c user/dialog.
 KERN_SRCS := user/kern.c user/capture.c
 
 # Unit tests: every module but the kernel's, sanitizers on, since they parse hostile bytes.
-TEST_CFLAGS := $(SIPXDP_CFLAGS) -Itests/unit -g -O1 -fsanitize=address,undefined -fno-omit-frame-pointer
+TEST_CFLAGS := $(SIPXDP_CFLAGS) -Itests/unit -Itests/prog -g -O1 -fsanitize=address,undefined -fno-omit-frame-pointer
 TEST_SRCS := $(PARSER_SRCS) $(LOGIC_SRCS) tests/unit/fake_dp.c
 # Each module is compiled once with these flags and linked into every unit
 # test (compiling all of them again for each test took most of `make test`).
 TEST_OBJS := $(patsubst %.c,$(BUILD)/tests/obj/%.o,$(TEST_SRCS)) $(BUILD)/tests/obj/uxdp_prog.o
-TEST_HDRS := $(wildcard user/*.h) $(wildcard include/*.h) $(wildcard tests/unit/*.h)
+TEST_HDRS := $(wildcard user/*.h) $(wildcard include/*.h) $(wildcard tests/unit/*.h) $(wildcard tests/prog/*.h)
 $(BUILD)/tests/obj/%.o: %.c $(TEST_HDRS)
 	$(call msg,TEST-CC,$@)
 	$(Q)mkdir -p $(@D)

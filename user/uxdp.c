@@ -108,6 +108,13 @@ static int take_cpu(struct uxdp *u)
 
 int uxdp_run_frame(struct uxdp *u, uint8_t *buf, const uint8_t *frame, uint32_t len, uint64_t ts_ns)
 {
+	uint32_t verdict;
+
+	return uxdp_run(u, buf, frame, len, ts_ns, &verdict);
+}
+
+int uxdp_run(struct uxdp *u, uint8_t *buf, const uint8_t *frame, uint32_t len, uint64_t ts_ns, uint32_t *verdict)
+{
 	int err;
 
 	if (len > DP_FRAME_MAX)
@@ -119,7 +126,7 @@ int uxdp_run_frame(struct uxdp *u, uint8_t *buf, const uint8_t *frame, uint32_t 
 		return err;
 	memcpy(buf, &ts_ns, sizeof(ts_ns));
 	memcpy(buf + sizeof(struct sipxdp_xdp_meta), frame, len);
-	uxdp_prog_xdp(buf, len, len < UXDP_LINEAR ? len : UXDP_LINEAR, UXDP_IFINDEX);
+	*verdict = uxdp_prog_xdp(buf, len, len < UXDP_LINEAR ? len : UXDP_LINEAR, UXDP_IFINDEX);
 	return 0;
 }
 

@@ -61,6 +61,8 @@ struct dp *uxdp_dataplane(struct uxdp *u);
  * once.  Its events wait for uxdp_consume().  0 or -errno, as kern_run_frame.
  */
 int uxdp_run_frame(struct uxdp *u, uint8_t *buf, const uint8_t *frame, uint32_t len, uint64_t ts_ns);
+/* The same, with the program's XDP verdict (the tests check it is XDP_PASS). */
+int uxdp_run(struct uxdp *u, uint8_t *buf, const uint8_t *frame, uint32_t len, uint64_t ts_ns, uint32_t *verdict);
 /* Hand every waiting event to the callback (one thread): how many. */
 int uxdp_consume(struct uxdp *u);
 void uxdp_close(struct uxdp *u);
