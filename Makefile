@@ -75,19 +75,22 @@ $(BUILD)/user/%.o: user/%.c $(wildcard user/*.h) $(wildcard include/*.h) $(BUILD
 #                             hook it no longer reads, sipxdp_empty() ignores its context
 #   -Wno-maybe-uninitialized  sipxdp_floor, a benchmark program never run
 #                             natively, counts into a stack struct it never reads
-#                             (gcc -O1 with sanitizers sees it)
+#                             (gcc -O1 with sanitizers sees it; gcc only: clang
+#                             has no warning by that name and warns of the flag)
 # and, in sanitizer builds, -fno-sanitize=alignment: headers are read where
 # they lie in the frame (2 bytes past 4-alignment behind Ethernet), as the
 # BPF program reads them; x86-64 and arm64 load unaligned words.  Then
 # every symbol but the uxdp_prog_* API is made local (objcopy): the
 # program's globals (streams, health, events, ...) are not the agent's names.
-UXDP_PROG_CFLAGS := -Iuser/uxdp -Ibpf -fno-strict-aliasing -Wno-unused-parameter -Wno-maybe-uninitialized
+UXDP_PROG_CFLAGS := -Iuser/uxdp -Ibpf -fno-strict-aliasing -Wno-unused-parameter
+uxdp_prog_gcc_only = $(if $(findstring clang,$(shell $(firstword $(1)) --version 2>/dev/null | head -n 1)),,\
+	-Wno-maybe-uninitialized)
 UXDP_PROG_DEPS := user/uxdp/prog.c user/uxdp/prog.h user/uxdp/bpf/bpf_helpers.h bpf/sipxdp.bpf.c bpf/maps.h \
 	bpf/parsing.h include/sipxdp.h include/rtp_stats.h user/umap.h
 # $(call uxdp_prog_cc,COMPILER AND FLAGS): $< to $@.
 define uxdp_prog_cc
 	$(Q)mkdir -p $(@D)
-	$(Q)$(1) $(UXDP_PROG_CFLAGS) -c $< -o $@.tmp
+	$(Q)$(1) $(UXDP_PROG_CFLAGS) $(call uxdp_prog_gcc_only,$(1)) -c $< -o $@.tmp
 	$(Q)objcopy --wildcard --keep-global-symbol='uxdp_prog_*' $@.tmp $@
 	$(Q)rm -f $@.tmp
 endef
