@@ -96,8 +96,9 @@ static const struct optdef optdefs[] = {
 	{ .name = "read", .type = OT_STRING, .arg = "FILE",
 	  .help = "analyse a pcap/pcapng capture instead of attaching", .off = F(read) },
 	{ .name = "read-threads", .type = OT_UINT, .arg = "N",
-	  .help = "with --read: threads running frames through the program (0: one per CPU, up to 8; "
-		  "1: in the reading thread)", .def = "0", .off = F(read_threads), .min = 0, .max = 8 },
+	  .help = "with --read: threads running frames through the program (0: one per CPU, up to 8, "
+		  "for the kernel's, the reading thread alone in user space; 1: in the reading thread)",
+	  .def = "0", .off = F(read_threads), .min = 0, .max = 8 },
 	{ .name = "read-engine", .type = OT_CHOICE, .arg = "ENGINE",
 	  .help = "with --read: where the program runs: kernel (needs CAP_BPF), user (compiled in, "
 		  "no privilege), or auto: the kernel if it may",

@@ -39,7 +39,7 @@ struct opts {
 	double interval;		/* seconds */
 	const char *calls_json;
 	const char *read;
-	unsigned int read_threads;	/* --read: 0 one per CPU, 1 the reading thread alone */
+	unsigned int read_threads;	/* --read: 0 one per CPU (in user space: 1), 1 the reading thread alone */
 	int read_engine;		/* --read: enum read_engine */
 	bool show;
 	bool promisc;
