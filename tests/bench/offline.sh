@@ -12,7 +12,8 @@
 # cannot look fast): sipxdp its calls and RTP packets (the kernel's
 # program, --read-engine kernel, on a thread per CPU, then in one:
 # --read-threads 1; then the same program in user space, --read-engine
-# user, both ways; all four records must be the same bytes), tshark the
+# user, in the reading thread (its default) and on a thread per CPU; all
+# four records must be the same bytes), tshark the
 # packets of its streams, sngrep the frames it kept (-r: RTP too, -O into
 # a file).
 # Environment: CALLS (default 1000), ROUNDS (500: 1,000,000 RTP packets).
@@ -80,9 +81,10 @@ sipx sipxdp1 kernel 1
 row "sipxdp/1" "one thread: $(rtp_of sipxdp1) RTP packets"
 sipx user user 0
 US_W=$W
-row user "in user space: $(grep -c . "$TMP/user.json") calls, $(rtp_of user) RTP packets"
-sipx user1 user 1
-row "user/1" "in user space, one thread: $(rtp_of user1) RTP packets"
+row user "in user space (the reading thread alone): $(grep -c . "$TMP/user.json") calls, $(rtp_of user) RTP packets"
+NT=$(nproc); [ "$NT" -gt 8 ] && NT=8
+sipx userN user "$NT"
+row "user/$NT" "in user space, $NT threads: $(rtp_of userN) RTP packets"
 
 run tshark tshark -n -r "$TMP/calls.pcap" -q -z rtp,streams
 TS_W=$W
@@ -101,7 +103,7 @@ awk -v s="$SX_W" -v u="$US_W" -v t="$TS_W" -v n="$SN_W" \
 bad=0
 [ "$SX_CALLS" -eq "$CALLS" ] || { echo "  WRONG: sipxdp recorded $SX_CALLS calls, not $CALLS"; bad=1; }
 [ "$SX_RTP" = "$RTP" ] || { echo "  WRONG: sipxdp counted $SX_RTP RTP packets, not $RTP"; bad=1; }
-for r in sipxdp1 user user1; do
+for r in sipxdp1 user userN; do
 	cmp -s "$TMP/sipxdp.json" "$TMP/$r.json" || { echo "  WRONG: the records of $r and of sipxdp differ"; bad=1; }
 done
 [ "$TS_RTP" -eq "$RTP" ] || { echo "  WRONG: tshark's streams hold $TS_RTP packets, not $RTP"; bad=1; }
