@@ -3,6 +3,8 @@
 
 .DELETE_ON_ERROR:
 .SUFFIXES:
+# Objects made on the way to a test binary are kept: they are linked into every test.
+.SECONDARY:
 
 BUILD    ?= build
 CC       ?= gcc
@@ -69,7 +71,42 @@ $(BUILD)/user/%.o: user/%.c $(wildcard user/*.h) $(wildcard include/*.h) $(BUILD
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(SIPXDP_CFLAGS) -c $< -o $@
 
-$(BUILD)/sipxdp: $(BUILD)/user/main.o $(USER_OBJS)
+# The XDP program's second build, with the host compiler, into the agent:
+# user/uxdp.c runs it for --read without the privilege to load it.
+# user/uxdp/prog.c includes bpf/sipxdp.bpf.c whole; -Iuser/uxdp, first,
+# puts the BPF runtime's shim (user/uxdp/bpf/bpf_helpers.h) where libbpf's
+# would be.  What the program's C needs of a host compiler, and nothing more:
+#   -fno-strict-aliasing      keys compared as words (stream_key_eq), header
+#                             structs laid over packet bytes
+#   -Wno-unused-parameter     the BPF build is -Wall only: start_stream() keeps a
+#                             hook it no longer reads, sipxdp_empty() ignores its context
+#   -Wno-maybe-uninitialized  sipxdp_floor, a benchmark program never run
+#                             natively, counts into a stack struct it never reads
+#                             (gcc -O1 with sanitizers sees it; gcc only: clang
+#                             has no warning by that name and warns of the flag)
+# and, in sanitizer builds, -fno-sanitize=alignment: headers are read where
+# they lie in the frame (2 bytes past 4-alignment behind Ethernet), as the
+# BPF program reads them; x86-64 and arm64 load unaligned words.  Then
+# every symbol but the uxdp_prog_* API is made local (objcopy): the
+# program's globals (streams, health, events, ...) are not the agent's names.
+UXDP_PROG_CFLAGS := -Iuser/uxdp -Ibpf -fno-strict-aliasing -Wno-unused-parameter
+uxdp_prog_gcc_only = $(if $(findstring clang,$(shell $(firstword $(1)) --version 2>/dev/null | head -n 1)),,\
+	-Wno-maybe-uninitialized)
+UXDP_PROG_DEPS := user/uxdp/prog.c user/uxdp/prog.h user/uxdp/bpf/bpf_helpers.h bpf/sipxdp.bpf.c bpf/maps.h \
+	bpf/parsing.h include/sipxdp.h include/rtp_stats.h user/umap.h
+# $(call uxdp_prog_cc,COMPILER AND FLAGS): $< to $@.
+define uxdp_prog_cc
+	$(Q)mkdir -p $(@D)
+	$(Q)$(1) $(UXDP_PROG_CFLAGS) $(call uxdp_prog_gcc_only,$(1)) -c $< -o $@.tmp
+	$(Q)objcopy --wildcard --keep-global-symbol='uxdp_prog_*' $@.tmp $@
+	$(Q)rm -f $@.tmp
+endef
+
+$(BUILD)/user/uxdp_prog.o: $(UXDP_PROG_DEPS) | $(BUILD)/user
+	$(call msg,CC-PROG,$@)
+	$(call uxdp_prog_cc,$(CC) -Iuser/uxdp $(CFLAGS) $(SIPXDP_CFLAGS))
+
+$(BUILD)/sipxdp: $(BUILD)/user/main.o $(USER_OBJS) $(BUILD)/user/uxdp_prog.o
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $(SIPXDP_CFLAGS) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
@@ -90,23 +127,26 @@ PARSER_SRCS := user/util.c user/hashing.c user/sip.c user/sipbody.c user/sdp.c u
 # tests run it against the in-memory data plane of tests/unit/fake_dp.c.
 LOGIC_SRCS := user/log.c user/reasm.c user/endpoints.c user/media.c user/dialog.c user/quality.c user/record.c \
 	user/peers.c user/callmetrics.c \
-	user/snapshot.c user/prom.c user/show.c user/opts.c user/replay.c
+	user/snapshot.c user/prom.c user/show.c user/opts.c user/replay.c user/umap.c user/uxdp.c
 # Only these may include libbpf or the skeleton.
 KERN_SRCS := user/kern.c user/capture.c
 
 # Unit tests: every module but the kernel's, sanitizers on, since they parse hostile bytes.
-TEST_CFLAGS := $(SIPXDP_CFLAGS) -Itests/unit -g -O1 -fsanitize=address,undefined -fno-omit-frame-pointer
+TEST_CFLAGS := $(SIPXDP_CFLAGS) -Itests/unit -Itests/prog -g -O1 -fsanitize=address,undefined -fno-omit-frame-pointer
 # The process's own privileges (libcap-ng): unit-tested in forked children.
 SYS_SRCS := user/privs.c
 TEST_SRCS := $(PARSER_SRCS) $(LOGIC_SRCS) $(SYS_SRCS) tests/unit/fake_dp.c
 # Each module is compiled once with these flags and linked into every unit
 # test (compiling all of them again for each test took most of `make test`).
-TEST_OBJS := $(patsubst %.c,$(BUILD)/tests/obj/%.o,$(TEST_SRCS))
-TEST_HDRS := $(wildcard user/*.h) $(wildcard include/*.h) $(wildcard tests/unit/*.h)
+TEST_OBJS := $(patsubst %.c,$(BUILD)/tests/obj/%.o,$(TEST_SRCS)) $(BUILD)/tests/obj/uxdp_prog.o
+TEST_HDRS := $(wildcard user/*.h) $(wildcard include/*.h) $(wildcard tests/unit/*.h) $(wildcard tests/prog/*.h)
 $(BUILD)/tests/obj/%.o: %.c $(TEST_HDRS)
 	$(call msg,TEST-CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(TEST_CFLAGS) -c $< -o $@
+$(BUILD)/tests/obj/uxdp_prog.o: $(UXDP_PROG_DEPS)
+	$(call msg,TEST-CC,$@)
+	$(call uxdp_prog_cc,$(CC) -Iuser/uxdp $(TEST_CFLAGS) -fno-sanitize=alignment)
 $(BUILD)/tests/test_%: $(BUILD)/tests/obj/tests/unit/test_%.o $(TEST_OBJS) | $(BUILD)/tests
 	$(call msg,TEST-LD,$@)
 	$(Q)$(CC) $(TEST_CFLAGS) $^ -lcmocka -ljansson -lsodium -lcap-ng -lm -pthread -o $@

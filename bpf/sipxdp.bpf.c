@@ -26,13 +26,21 @@
 
 char LICENSE[] SEC("license") = "GPL";
 
-/* Set by user space between open and load. */
-const volatile __u16 sip_ports[SIPXDP_MAX_SIP_PORTS] = {}; /* network byte order */
-const volatile __u32 nr_sip_ports = 0;
-const volatile __u8 clock_source = SIPXDP_CLOCK_MONO;
-const volatile __u16 tls_ports[SIPXDP_MAX_TLS_PORTS] = {}; /* network byte order */
-const volatile __u32 nr_tls_ports = 0;
-const volatile __u64 unpaired_max = ~0ULL;	/* see unpaired_created */
+/*
+ * Set by user space between open and load: const volatile, so that the
+ * verifier knows them as constants (the skeleton's rodata).  The same file
+ * is also compiled natively (user/uxdp/prog.c), where a const object lies
+ * in read-only memory: its shim defines SET_BEFORE_LOAD as plain volatile.
+ */
+#ifndef SET_BEFORE_LOAD
+#define SET_BEFORE_LOAD const volatile
+#endif
+SET_BEFORE_LOAD __u16 sip_ports[SIPXDP_MAX_SIP_PORTS] = {}; /* network byte order */
+SET_BEFORE_LOAD __u32 nr_sip_ports = 0;
+SET_BEFORE_LOAD __u8 clock_source = SIPXDP_CLOCK_MONO;
+SET_BEFORE_LOAD __u16 tls_ports[SIPXDP_MAX_TLS_PORTS] = {}; /* network byte order */
+SET_BEFORE_LOAD __u32 nr_tls_ports = 0;
+SET_BEFORE_LOAD __u64 unpaired_max = ~0ULL;	/* see unpaired_created */
 
 #define RTP_HDR_LEN 12
 

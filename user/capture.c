@@ -17,7 +17,7 @@
 #include "util.h"
 
 #define ETH_HLEN 14
-#define FRAME_MAX 65535	/* as KERN_FRAME_MAX: the program takes multi-buffer frames */
+#define FRAME_MAX 65535	/* as DP_FRAME_MAX: the program takes multi-buffer frames */
 
 /* Ethernet frame for a packet of the given link type, or 0 to skip it. */
 static uint32_t to_ether(int dlt, const uint8_t *p, uint32_t len, uint8_t *out)

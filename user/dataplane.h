@@ -13,11 +13,47 @@
 #define SIPXDP_DATAPLANE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "sipxdp.h"
 
 struct dp;
+
+/* What the program is loaded with. */
+struct dp_opts {
+	uint16_t sip_ports[SIPXDP_MAX_SIP_PORTS];	/* host order */
+	int nr_sip_ports;
+	uint16_t tls_ports[SIPXDP_MAX_TLS_PORTS];	/* host order */
+	int nr_tls_ports;
+	uint32_t max_endpoints;
+	uint32_t max_streams;
+	uint64_t unpaired_max;	/* unpaired streams at once, in all; 0: no bound */
+	bool offline;		/* timestamps from XDP metadata, nothing attached */
+	bool egress;		/* load the TC egress program too */
+	bool may_fall_back;	/* a load refused for lack of privilege is the caller's to report */
+};
+
+/* Largest frame run offline: beyond a page, the kernel hands a frags-aware program a multi-buffer frame. */
+#define DP_FRAME_MAX 65535
+
+/* One event of the program's ring: its header and the frame bytes after it, framing checked. */
+typedef void (*dp_event_cb)(void *ctx, const struct sipxdp_meta *m, const uint8_t *frame);
+
+/*
+ * A record of the ring, size bytes: its header into *m, and whether its own
+ * framing holds (false: unreadable, counted as a bad event).  What the
+ * headers must hold is reasm.c's to check.
+ */
+static inline bool dp_event_framed(const void *data, size_t size, struct sipxdp_meta *m)
+{
+	if (size < sizeof(*m))
+		return false;
+	memcpy(m, data, sizeof(*m));
+	return m->cap_len <= size - sizeof(*m) && m->payload_off <= m->cap_len &&
+	       m->l4_off <= m->cap_len && m->l3_off < m->l4_off;
+}
 
 /* What the data plane says about itself: kernel counters and event losses. */
 struct dp_health {

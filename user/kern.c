@@ -41,14 +41,7 @@ static int on_event(void *ctx, void *data, size_t size)
 	struct kern *k = ctx;
 	struct sipxdp_meta m;
 
-	if (size < sizeof(m)) {
-		k->events_bad++;
-		return 0;
-	}
-	memcpy(&m, data, sizeof(m));
-	/* The event's own framing only; what the headers must hold is reasm.c's to check. */
-	if (m.cap_len > size - sizeof(m) || m.payload_off > m.cap_len ||
-	    m.l4_off > m.cap_len || m.l3_off >= m.l4_off) {
+	if (!dp_event_framed(data, size, &m)) {
 		k->events_bad++;
 		return 0;
 	}
@@ -94,7 +87,7 @@ const char *kern_libbpf_version(void)
 	return v;
 }
 
-int kern_open(struct kern *k, const struct kern_opts *o, kern_event_cb cb, void *ctx)
+int kern_open(struct kern *k, const struct dp_opts *o, dp_event_cb cb, void *ctx)
 {
 	struct sipxdp_bpf *skel;
 	int err, i;
@@ -139,9 +132,16 @@ int kern_open(struct kern *k, const struct kern_opts *o, kern_event_cb cb, void 
 
 	err = sipxdp_bpf__load(skel);
 	if (err) {
-		pr_err("load BPF program: %s%s\n", strerror(-err),
-			err == -EPERM ? " (run as root or with CAP_BPF, CAP_NET_ADMIN and CAP_PERFMON)" :
-			" (needs a kernel with BTF, XDP and bpf_spin_lock; -vv shows the verifier log)");
+		bool privilege = err == -EPERM || err == -EACCES;
+
+		if (privilege && o->may_fall_back)
+			pr_debug("load BPF program: %s\n", strerror(-err));
+		else
+			pr_err("load BPF program: %s%s\n", strerror(-err),
+			       privilege && o->offline ? " (--read-engine kernel needs root or CAP_BPF and CAP_PERFMON; "
+			       "--read-engine user runs the same program without them)" :
+			       privilege ? " (run as root or with CAP_BPF, CAP_NET_ADMIN and CAP_PERFMON)" :
+			       " (needs a kernel with BTF, XDP and bpf_spin_lock; -vv shows the verifier log)");
 		goto fail;
 	}
 
@@ -294,7 +294,7 @@ int kern_run_frame(struct kern *k, uint8_t *buf, const uint8_t *frame, uint32_t 
 	);
 	int err;
 
-	if (len > KERN_FRAME_MAX)
+	if (len > DP_FRAME_MAX)
 		return -EMSGSIZE;
 	memcpy(buf, &ts_ns, sizeof(ts_ns));
 	memcpy(buf + sizeof(struct sipxdp_xdp_meta), frame, len);

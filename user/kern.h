@@ -17,23 +17,6 @@ struct sipxdp_bpf;
 struct ring_buffer;
 
 #define KERN_MAX_LINKS 32
-/* Largest frame replayed offline: beyond a page, the kernel hands a frags-aware program a multi-buffer frame. */
-#define KERN_FRAME_MAX 65535
-
-struct kern_opts {
-	uint16_t sip_ports[SIPXDP_MAX_SIP_PORTS];	/* host order */
-	int nr_sip_ports;
-	uint16_t tls_ports[SIPXDP_MAX_TLS_PORTS];	/* host order */
-	int nr_tls_ports;
-	uint32_t max_endpoints;
-	uint32_t max_streams;
-	uint64_t unpaired_max;	/* unpaired streams at once, in all; 0: no bound */
-	bool offline;		/* timestamps from XDP metadata, nothing attached */
-	bool egress;		/* load the TC egress program too */
-};
-
-/* One event of the ring: its header and the frame bytes after it, framing checked. */
-typedef void (*kern_event_cb)(void *ctx, const struct sipxdp_meta *m, const uint8_t *frame);
 
 struct kern {
 	struct dp dp;		/* first: the data plane this loader implements */
@@ -45,7 +28,7 @@ struct kern {
 	int nr_links;
 	int nr_cpus;
 	uint64_t events_bad;	/* events too short or inconsistent to read */
-	kern_event_cb event_cb;
+	dp_event_cb event_cb;
 	void *event_ctx;
 	/* Buffers of the batched stream reads. */
 	struct stream_key *batch_keys;
@@ -56,7 +39,7 @@ struct kern {
 
 /* Route libbpf's own messages through log.h (-v: warnings, -vv: debug). */
 void kern_log_setup(void);
-int kern_open(struct kern *k, const struct kern_opts *o, kern_event_cb cb, void *ctx);
+int kern_open(struct kern *k, const struct dp_opts *o, dp_event_cb cb, void *ctx);
 /* The libbpf this binary runs with ("1.1"). */
 const char *kern_libbpf_version(void);
 /* The data plane of an open program. */

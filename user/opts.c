@@ -82,6 +82,11 @@ static const struct opt_choice xdp_modes[] = {
 	{ "native", 0 }, { "drv", 0 }, { "skb", 1 }, { "generic", 1 }, { NULL, 0 },
 };
 
+static const struct opt_choice read_engines[] = {
+	{ "auto", READ_ENGINE_AUTO }, { "kernel", READ_ENGINE_KERNEL }, { "user", READ_ENGINE_USER },
+	{ NULL, 0 },
+};
+
 static const struct optdef optdefs[] = {
 	{ .name = "interface", .short_name = 'i', .type = OT_IFACES, .arg = "IFACE",
 	  .help = "attach to IFACE (repeatable)",
@@ -113,8 +118,13 @@ static const struct optdef optdefs[] = {
 	{ .name = "read", .type = OT_STRING, .arg = "FILE",
 	  .help = "analyse a pcap/pcapng capture instead of attaching", .off = F(read) },
 	{ .name = "read-threads", .type = OT_UINT, .arg = "N",
-	  .help = "with --read: threads running frames through the program (0: one per CPU, up to 8; "
-		  "1: in the reading thread)", .def = "0", .off = F(read_threads), .min = 0, .max = 8 },
+	  .help = "with --read: threads running frames through the program (0: one per CPU, up to 8, "
+		  "for the kernel's, the reading thread alone in user space; 1: in the reading thread)",
+	  .def = "0", .off = F(read_threads), .min = 0, .max = 8 },
+	{ .name = "read-engine", .type = OT_CHOICE, .arg = "ENGINE",
+	  .help = "with --read: where the program runs: kernel (needs CAP_BPF), user (compiled in, "
+		  "no privilege), or auto: the kernel if it may",
+	  .def = "auto", .off = F(read_engine), .choices = read_engines },
 	{ .name = "show", .type = OT_FLAG, .help = "print per-call stream figures every interval", .off = F(show) },
 	{ .name = "promisc", .type = OT_FLAG,
 	  .help = "put the interfaces in promiscuous mode (SPAN/TAP ports); undone at exit", .off = F(promisc) },
@@ -353,6 +363,10 @@ static int check_combination(const struct opts *o)
 	}
 	if (o->listen && o->read) {
 		opt_err("--listen serves a running agent's metrics; it does not apply to --read");
+		return -EINVAL;
+	}
+	if (o->read_engine != READ_ENGINE_AUTO && !o->read) {
+		fprintf(stderr, "sipxdp: --read-engine chooses where --read runs the program; it does not apply live\n");
 		return -EINVAL;
 	}
 	if (!o->nr_ifaces == !o->read) {

@@ -17,6 +17,13 @@
 #define OPTS_MAX_IFACES 16	/* each takes one link, two with --egress */
 #define OPTS_DEFAULT_USER "sipxdp"	/* the package's system user */
 
+/* Where --read runs the program: the kernel's if it may be loaded, else user space; or as forced. */
+enum read_engine {
+	READ_ENGINE_AUTO,
+	READ_ENGINE_KERNEL,
+	READ_ENGINE_USER,
+};
+
 struct opts {
 	const char *ifaces[OPTS_MAX_IFACES];
 	unsigned int nr_ifaces;
@@ -33,7 +40,8 @@ struct opts {
 	double interval;		/* seconds */
 	const char *calls_json;
 	const char *read;
-	unsigned int read_threads;	/* --read: 0 one per CPU, 1 the reading thread alone */
+	unsigned int read_threads;	/* --read: 0 one per CPU (in user space: 1), 1 the reading thread alone */
+	int read_engine;		/* --read: enum read_engine */
 	bool show;
 	bool promisc;
 	double grace, setup_timeout, rtp_timeout, max_duration;	/* seconds */

@@ -6,7 +6,8 @@
 #   make fuzz-build    build only
 #
 # tests/fuzz/fuzz_X.c is linked with user/X.c, user/util.c, user/hashing.c
-# (libsodium) and FUZZ_EXTRA_X.  Each target
+# (libsodium) and FUZZ_EXTRA_X (sources, or objects built by a rule here:
+# uxdp's is the XDP program compiled natively, instrumented).  Each target
 # keeps its corpus in $(BUILD)/fuzz/corpus-X (seeded by tests/fuzz/seed.sh,
 # and grown by every run), its log in $(BUILD)/fuzz/X.log and any crashing
 # input in $(BUILD)/fuzz/artifacts-X/.  All targets run even when one fails;
@@ -28,6 +29,7 @@ FUZZ_EXTRA_sdp     := user/codec.c
 FUZZ_EXTRA_tcpsip  := user/sip.c
 FUZZ_EXTRA_sipbody := user/sdp.c
 FUZZ_EXTRA_replay  := user/log.c
+FUZZ_EXTRA_uxdp    := user/umap.c user/log.c $(BUILD)/fuzz/uxdp_prog.o
 
 FUZZ_NAMES := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BINS  := $(patsubst %,$(BUILD)/fuzz/fuzz_%,$(FUZZ_NAMES))
@@ -43,9 +45,16 @@ $(BUILD)/fuzz:
 define fuzz_rule
 $(BUILD)/fuzz/fuzz_$(1): tests/fuzz/fuzz_$(1).c user/$(1).c user/util.c user/hashing.c $(FUZZ_EXTRA_$(1)) $(FUZZ_HDRS) | $(BUILD)/fuzz
 	$$(call msg,FUZZ-CC,$$@)
-	$$(Q)$$(CLANG) $$(FUZZ_CFLAGS) $$(filter %.c,$$^) -lsodium -pthread -o $$@
+	$$(Q)$$(CLANG) $$(FUZZ_CFLAGS) $$(filter %.c %.o,$$^) -lsodium -pthread -o $$@
 endef
 $(foreach t,$(FUZZ_NAMES),$(eval $(call fuzz_rule,$(t))))
+
+# The program as the agent builds it (Makefile: UXDP_PROG_CFLAGS), with the
+# fuzzer's coverage and sanitizers but for alignment (headers are read where
+# they lie, as in the kernel).
+$(BUILD)/fuzz/uxdp_prog.o: $(UXDP_PROG_DEPS) | $(BUILD)/fuzz
+	$(call msg,FUZZ-CC,$@)
+	$(call uxdp_prog_cc,$(CLANG) -Iuser/uxdp $(FUZZ_CFLAGS) -Iinclude -Iuser -fno-sanitize=alignment)
 
 # $(call fuzz_run,SECONDS): seed, run each target, one result line each and a
 # summary.  -timeout turns a hang into a failure well before the run ends.

@@ -4,8 +4,8 @@
  *
  * A fixture is one named case: the endpoints user space has learned (map
  * entry and media_ports bit), then steps.  A step learns more endpoints if
- * it says so, runs a frame or a burst of frames through BPF_PROG_TEST_RUN
- * and states what they change: perf events and what each says, health
+ * it says so, runs a frame or a burst of frames through the program and
+ * states what they change: ring events and what each says, health
  * counter deltas, the number of streams and held records, and the state of
  * a stream.  What a step does not state it must not change: every health
  * counter, the number of events, streams and held records is compared,
@@ -14,8 +14,11 @@
  * a case that continues a stream does so with more steps.  (katran
  * KatranTestFixtures.h; cilium bpf/tests PKTGEN/SETUP/CHECK.)
  *
- * Included by prog_test.c only: the Makefile compiles that one file, so
- * these are plain static functions.
+ * The program runs where the including test puts it, behind struct
+ * fx_backend: in the kernel through BPF_PROG_TEST_RUN (prog_test.c), or
+ * compiled natively in user space (tests/unit/test_uxdp.c).  The same
+ * rows (fixtures.h) hold for both.  Included by one file of each test
+ * program: plain static functions.
  */
 #ifndef SIPXDP_TEST_FIXTURE_H
 #define SIPXDP_TEST_FIXTURE_H
@@ -24,12 +27,10 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
-#include <bpf/bpf.h>
-#include <bpf/libbpf.h>
+#include <linux/bpf.h>
 
 #include "sipxdp.h"
 #include "rtp_stats.h"
-#include "sipxdp.skel.h"
 #include "frames.h"
 
 #define MS	1000000ULL
@@ -160,7 +161,7 @@ struct stream_want {
 	X(event_pt, st->event_pt)				\
 	X(flags, st->flags)
 
-/* What every perf event of a step says; left out (0), what its frame says. */
+/* What every ring event of a step says; left out (0), what its frame says. */
 struct ev_want {
 	uint8_t flags;			/* SIPXDP_META_F_*, always compared */
 	uint8_t family, l4_proto;
@@ -169,7 +170,7 @@ struct ev_want {
 };
 
 struct expect {
-	int events;			/* perf events sent up by the step's frames */
+	int events;			/* ring events sent up by the step's frames */
 	struct ev_want ev;
 	struct sipxdp_health d;		/* counter deltas; packets: one per frame, implied */
 	struct want streams, held;	/* entries of streams and pending; W_ANY: as before */
@@ -194,12 +195,38 @@ struct fixture {
 	struct step step[8];		/* kind FK_NONE ends */
 };
 
+/*
+ * What the engine asks of the program under test and its maps.  Functions
+ * return 0 or -errno.
+ */
+struct fx_backend {
+	/* Empty maps, no port bit, the unpaired counts in all at 0. */
+	void (*reset)(void);
+	/* The endpoints map, BPF_ANY. */
+	int (*endpoint_set)(const struct endpoint_key *k, const struct endpoint_info *info);
+	/* A zero count in ep_unpaired, BPF_NOEXIST. */
+	int (*unpaired_count_add)(const struct endpoint_key *k);
+	void (*port_on)(uint16_t port);
+	/* Health counters, summed over CPUs. */
+	void (*health)(struct sipxdp_health *sum);
+	int (*nr_streams)(void);
+	int (*nr_held)(void);
+	/* A copy of a stream, taken under its lock. */
+	int (*stream_get)(const struct stream_key *k, struct stream_state *st);
+	/*
+	 * One frame, its capture time ts in front of it as XDP metadata: the
+	 * verdict, and the frame's bytes as the program left them in out.
+	 */
+	int (*run)(const uint8_t *frame, uint32_t len, uint64_t ts, uint32_t *verdict, uint8_t *out,
+		   uint32_t *out_len);
+	/* Every event the ring holds, each to on_event(). */
+	void (*consume)(void);
+};
+
 /* The engine. */
 
-static struct sipxdp_bpf *skel;
-static struct ring_buffer *rb;
+static const struct fx_backend *be;
 static int passed, failed;
-static int nr_cpus;
 static char cur[160];
 
 #define CHECK(cond, ...) do {						\
@@ -215,7 +242,7 @@ static char cur[160];
 
 #define EV_MAX 16
 
-/* The perf events of one step, each with the frame that sent it. */
+/* The ring events of one step, each with the frame that sent it. */
 static struct {
 	int n;
 	const struct frame *f;		/* the frame being run, and its spec and time */
@@ -231,16 +258,7 @@ static struct {
 	} r[EV_MAX];
 } evs;
 
-/* The program's skeleton, opened with an event assembly room for every CPU (bpf/maps.h). */
-static struct sipxdp_bpf *open_skel(void)
-{
-	struct sipxdp_bpf *s = sipxdp_bpf__open();
-
-	if (s)
-		bpf_map__set_max_entries(s->maps.event_scratch, libbpf_num_possible_cpus());
-	return s;
-}
-
+/* A ring record: libbpf's ring_buffer callback, and umap_ringbuf_consume()'s. */
 static int on_event(void *ctx, void *data, size_t size)
 {
 	struct ev_rec *r;
@@ -264,68 +282,24 @@ static int on_event(void *ctx, void *data, size_t size)
 	return 0;
 }
 
-/* Health counters, summed over CPUs. */
 static void health(struct sipxdp_health *sum)
 {
-	struct sipxdp_health per[nr_cpus];
-	__u32 zero = 0;
-	int i, j;
-
-	memset(sum, 0, sizeof(*sum));
-	if (bpf_map_lookup_elem(bpf_map__fd(skel->maps.health), &zero, per))
-		return;
-	for (i = 0; i < nr_cpus; i++)
-		for (j = 0; j < (int)(sizeof(*sum) / 8); j++)
-			((__u64 *)sum)[j] += ((__u64 *)&per[i])[j];
-}
-
-static int map_count(struct bpf_map *map, size_t key_size)
-{
-	uint8_t k[64], next[64];
-	void *prev = NULL;
-	int n = 0;
-
-	if (key_size > sizeof(k))
-		return -1;
-	while (!bpf_map_get_next_key(bpf_map__fd(map), prev, next)) {
-		memcpy(k, next, key_size);
-		prev = k;
-		n++;
-	}
-	return n;
+	be->health(sum);
 }
 
 static int nr_streams(void)
 {
-	return map_count(skel->maps.streams, sizeof(struct stream_key));
+	return be->nr_streams();
 }
 
 static int nr_held(void)
 {
-	return map_count(skel->maps.pending, sizeof(struct endpoint_key));
+	return be->nr_held();
 }
 
-static void map_clear(struct bpf_map *map, size_t key_size)
-{
-	uint8_t k[64];
-
-	if (key_size > sizeof(k))
-		return;
-	while (!bpf_map_get_next_key(bpf_map__fd(map), NULL, k))
-		if (bpf_map_delete_elem(bpf_map__fd(map), k))
-			break;
-}
-
-/* Empty maps for the next case: no endpoint, port bit, stream, held record or SIP fragment. */
 static void reset_maps(void)
 {
-	map_clear(skel->maps.endpoints, sizeof(struct endpoint_key));
-	map_clear(skel->maps.streams, sizeof(struct stream_key));
-	map_clear(skel->maps.pending, sizeof(struct endpoint_key));
-	map_clear(skel->maps.sip_frags, sizeof(struct frag_key));
-	map_clear(skel->maps.ep_unpaired, sizeof(struct endpoint_key));
-	memset(skel->bss->media_ports, 0, sizeof(skel->bss->media_ports));
-	skel->bss->unpaired_created = skel->bss->unpaired_released = 0;
+	be->reset();
 }
 
 static void addr_of(struct sipxdp_addr *a, int family, const char *ip)
@@ -342,7 +316,7 @@ static void addr_of(struct sipxdp_addr *a, int family, const char *ip)
 /* What user space does on an SDP: the endpoint into the map, its port bit into media_ports. */
 static void learn(const struct ep_spec *eps, int max)
 {
-	int i, j;
+	int i, j, err;
 
 	for (i = 0; i < max && eps[i].port; i++) {
 		const struct ep_spec *e = &eps[i];
@@ -350,18 +324,16 @@ static void learn(const struct ep_spec *eps, int max)
 		struct endpoint_info info = { .event_pt = e->event_pt, .flags = e->flags,
 					      .unpaired_max = e->unpaired_max,
 					      .unpaired_released = e->unpaired_released };
-		struct ep_count zero = {};
 
 		addr_of(&k.addr, e->family, e->addr);
 		for (j = 0; j < 6 && e->clock[j].code; j++)
 			info.clock_code[e->clock[j].pt & (SIPXDP_NR_PT - 1)] = e->clock[j].code;
-		if (bpf_map_update_elem(bpf_map__fd(skel->maps.endpoints), &k, &info, BPF_ANY))
-			CHECK(0, "add endpoint %s:%u: %s", e->addr, e->port, strerror(errno));
-		/* As kern.c: the count is made once, and a later update of the endpoint keeps it. */
-		if (e->unpaired_max && bpf_map_update_elem(bpf_map__fd(skel->maps.ep_unpaired), &k, &zero,
-							   BPF_NOEXIST) && errno != EEXIST)
-			CHECK(0, "add unpaired count %s:%u: %s", e->addr, e->port, strerror(errno));
-		skel->bss->media_ports[e->port >> 6] |= 1ULL << (e->port & 63);
+		if ((err = be->endpoint_set(&k, &info)))
+			CHECK(0, "add endpoint %s:%u: %s", e->addr, e->port, strerror(-err));
+		/* As the agent: the count is made once, and a later update of the endpoint keeps it. */
+		if (e->unpaired_max && (err = be->unpaired_count_add(&k)) && err != -EEXIST)
+			CHECK(0, "add unpaired count %s:%u: %s", e->addr, e->port, strerror(-err));
+		be->port_on(e->port);
 	}
 }
 
@@ -371,34 +343,28 @@ static int stream_get(const struct flow *fl, uint32_t ssrc, struct stream_state 
 
 	addr_of(&k.src, fl->family, fl->src);
 	addr_of(&k.dst, fl->family, fl->dst);
-	return bpf_map_lookup_elem_flags(bpf_map__fd(skel->maps.streams), &k, st, BPF_F_LOCK);
+	return be->stream_get(&k, st);
 }
 
 /*
  * Run a frame with capture time ts (in front of it as XDP metadata: the
  * program reads its clock there); check XDP_PASS and that it comes back
- * untouched; collect its perf events.
+ * untouched; collect its events.
  */
 static void run_frame(const struct frame *f, const struct frame_spec *spec, uint64_t ts)
 {
-	uint8_t in[8 + sizeof(f->b)], out[8 + sizeof(f->b)];
-	struct xdp_md ctx = { .data = 8, .data_end = 8 + f->len };
-	LIBBPF_OPTS(bpf_test_run_opts, o,
-		.data_in = in, .data_size_in = 8 + f->len,
-		.data_out = out, .data_size_out = sizeof(out),
-		.ctx_in = &ctx, .ctx_size_in = sizeof(ctx), .repeat = 1);
+	uint8_t out[8 + sizeof(f->b)];
+	uint32_t verdict = ~0U, out_len = 0;
 	int err;
 
-	memcpy(in, &ts, 8);
-	memcpy(in + 8, f->b, f->len);
-	err = bpf_prog_test_run_opts(bpf_program__fd(skel->progs.sipxdp_xdp), &o);
-	CHECK(!err, "test run: %s", strerror(errno));
-	CHECK(o.retval == XDP_PASS, "verdict %u, want XDP_PASS", o.retval);
-	CHECK(o.data_size_out == 8 + f->len && !memcmp(out + 8, f->b, f->len), "frame altered");
+	err = be->run(f->b, f->len, ts, &verdict, out, &out_len);
+	CHECK(!err, "run: %s", strerror(-err));
+	CHECK(verdict == XDP_PASS, "verdict %u, want XDP_PASS", verdict);
+	CHECK(out_len == 8 + f->len && !memcmp(out + 8, f->b, f->len), "frame altered");
 	evs.f = f;
 	evs.spec = spec;
 	evs.t = ts;
-	ring_buffer__consume(rb);
+	be->consume();
 	evs.f = NULL;
 	evs.spec = NULL;
 }
@@ -591,7 +557,7 @@ static void run_step(const struct fixture *fx, int i)
 
 	snprintf(cur, sizeof(cur), "%s, step %d", fx->name, i + 1);
 	learn(s->learn, 2);
-	ring_buffer__consume(rb);	/* nothing of an earlier step may count here */
+	be->consume();	/* nothing of an earlier step may count here */
 	evs.n = 0;
 	health(&h0);
 	streams0 = nr_streams();

@@ -53,6 +53,7 @@ static void test_defaults(void **state)
 	assert_null(o.textfile);
 	assert_null(o.calls_json);
 	assert_null(o.read);
+	assert_int_equal(o.read_engine, READ_ENGINE_AUTO);
 	assert_int_equal(o.verbose, 0);
 }
 
@@ -87,6 +88,11 @@ static void test_values(void **state)
 	assert_int_equal(parse(&o, "--read", "x.pcap", "--xdp-mode", "generic", NULL), 0);
 	assert_string_equal(o.read, "x.pcap");
 	assert_int_equal(o.xdp_mode, 1);
+	assert_int_equal(o.read_engine, READ_ENGINE_AUTO);
+	assert_int_equal(parse(&o, "--read", "x.pcap", "--read-engine", "user", NULL), 0);
+	assert_int_equal(o.read_engine, READ_ENGINE_USER);
+	assert_int_equal(parse(&o, "--read-engine", "kernel", "--read", "x.pcap", NULL), 0);
+	assert_int_equal(o.read_engine, READ_ENGINE_KERNEL);
 }
 
 static void test_errors(void **state)
@@ -101,6 +107,7 @@ static void test_errors(void **state)
 		{ "-i", "this-name-is-too-long", NULL, NULL }, { "-i", "eth0", "stray", NULL },
 		{ "--interval", "1", NULL, NULL }, { "-i", "eth0", "--read", "x.pcap" },
 		{ "--read", "x.pcap", "--egress", NULL }, { "-i", NULL, NULL, NULL },
+		{ "--read", "x.pcap", "--read-engine", "fast" }, { "-i", "eth0", "--read-engine", "user" },
 	};
 	struct opts o;
 	size_t i;
@@ -144,6 +151,7 @@ static void test_help_defaults(void **state)
 		"(default 2)", "(default 180)", "(default 300)", "(default 14400)",
 		"calls followed at once (default 20000)", "size of the kernel stream map (default 65536)",
 		"-i, --interface IFACE", "-v, --verbose", "-h, --help",
+		"--read-engine ENGINE", "or auto: the kernel if it may (default auto)",
 	};
 	char *text = NULL;
 	size_t len = 0, i;
@@ -218,8 +226,8 @@ static const char *const every[][2] = {
 	{ "verbose", NULL }, { "user", "nobody" },
 };
 
-/* Options only the command line takes, and --read (it excludes -i: checked apart). */
-static const char *const cli_only[] = { "config", "check-config", "help", "version", "read" };
+/* Options only the command line takes, and --read with what needs it (it excludes -i: checked apart). */
+static const char *const cli_only[] = { "config", "check-config", "help", "version", "read", "read-engine" };
 
 static bool listed(const char *name)
 {
@@ -276,9 +284,10 @@ static void test_config_every_option(void **state)
 	opts_free(&b);
 	unlink(path);
 
-	write_config(path, "read /t/x.pcap\n");
+	write_config(path, "read /t/x.pcap\nread-engine user\n");
 	assert_int_equal(opts_parse(&b, 3, (char *[]){ "sipxdp", "--config", path, NULL }), 0);
 	assert_string_equal(b.read, "/t/x.pcap");
+	assert_int_equal(b.read_engine, READ_ENGINE_USER);
 	opts_free(&b);
 	unlink(path);
 }
