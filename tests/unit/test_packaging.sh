@@ -23,7 +23,7 @@
 # operators to link the agent's text file.
 #
 # Nothing is installed on this machine: the unit and logrotate checks run in
-# a user and mount namespace (unshare -rm) where the staged binary and a
+# a mount namespace (a user one too when not root: unshare -rm) where the staged binary and a
 # passwd naming sipxdp are bind-mounted; node_exporter in a network namespace
 # of its own.  No root needed.  Exit 0 pass, 1 fail, 77 skip (a tool missing:
 # deploy/deps.sh installs them all, so CI never skips).
@@ -229,7 +229,10 @@ same "logrotate creates what the agent would (UMask=0027)" "$(awk '$1 == "create
 # verify: in a mount namespace whose /usr/sbin is the staged one (verify
 # checks that ExecStart exists), with MANPATH finding the staged man page
 # (it runs `man` for Documentation=man:sipxdp(8)).
-check "systemd-analyze verify $unitdir/sipxdp.service" env MANPATH="$root/usr/share/man" unshare -rm sh -c '
+# As root, a mount namespace alone: a chrooted process (CI's fresh root) may
+# not make a user namespace.  Otherwise a user namespace makes the mount one.
+if [ "$(id -u)" = 0 ]; then ns_mount="unshare -m" ns_net="unshare -n"; else ns_mount="unshare -rm" ns_net="unshare -rn"; fi
+check "systemd-analyze verify $unitdir/sipxdp.service" env MANPATH="$root/usr/share/man" $ns_mount sh -c '
 	mount --bind "$1/usr/sbin" /usr/sbin && systemd-analyze verify "$2" 2>&1 | { ! grep .; }' \
 	sh "$root" "$unit"
 # The exposure as written, 2.0 (20 on --threshold's scale of 100), is the
@@ -362,7 +365,7 @@ mkdir -p "$tmp/ne" "$tmp/agent"
 printf '# TYPE sipxdp_packaging_test gauge\nsipxdp_packaging_test 42\n' >"$tmp/agent/sipxdp.prom"
 touch -d @1577836800 "$tmp/agent/sipxdp.prom"
 ln -s "$tmp/agent/sipxdp.prom" "$tmp/ne/sipxdp.prom"
-unshare -rn sh -c '
+$ns_net sh -c '
 	ip link set lo up || exit 1
 	prometheus-node-exporter --web.listen-address=127.0.0.1:9100 --collector.disable-defaults \
 		--collector.textfile --collector.textfile.directory="$1" >/dev/null 2>&1 &
