@@ -210,6 +210,15 @@ same "ExecStart runs the installed binary with the installed configuration" "$(u
 caps="CAP_BPF CAP_NET_ADMIN CAP_PERFMON CAP_NET_RAW"
 same "AmbientCapabilities=" "$(unit_val AmbientCapabilities)" "$caps"
 same "CapabilityBoundingSet=" "$(unit_val CapabilityBoundingSet)" "$caps"
+# What the unit runs is the package's own binary or an essential package's:
+# nothing else is sure to be on a minimal Debian (/bin/kill is procps', and
+# `systemctl reload` failed on a minimal system when ExecReload used it).
+while read -r prog; do
+	[ "$prog" = /usr/sbin/sipxdp ] && { ok; continue; }
+	pkg=$(dpkg -S "$prog" 2>/dev/null | awk -F': ' '!/^diversion/ {print $1; exit}')
+	[ -n "$pkg" ] && [ "$(dpkg-query -W -f='${Essential}' "$pkg" 2>/dev/null)" = yes ] && ok ||
+		bad "the unit runs $prog, which is not from an essential package (${pkg:-no package})"
+done < <(sed -nE 's/^Exec[A-Za-z]*=[-@:+!]*([^ ]+).*/\1/p' "$unit")
 logdir=/var/log/$(unit_val LogsDirectory) statedir=/var/lib/$(unit_val StateDirectory)
 for o in calls-json textfile; do
 	path=$(sed -nE "s/^$o[ =]+//p" "$conf")
