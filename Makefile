@@ -121,7 +121,7 @@ $(BUILD)/user/opts.o: debian/changelog
 endif
 
 # Modules that parse untrusted bytes and need neither libbpf nor the kernel.
-PARSER_SRCS := user/util.c user/hashing.c user/sip.c user/sipbody.c user/sdp.c user/codec.c user/ipfrag.c \
+PARSER_SRCS := user/util.c user/hashing.c user/sip.c user/sipbody.c user/sdp.c user/codec.c user/ipfrag.c user/hep.c \
 	user/tcpsip.c user/rtcp.c user/emodel.c
 # The logic above the data plane (user/dataplane.h): no libbpf either.  Unit
 # tests run it against the in-memory data plane of tests/unit/fake_dp.c.
