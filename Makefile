@@ -134,7 +134,7 @@ KERN_SRCS := user/kern.c user/capture.c
 # Unit tests: every module but the kernel's, sanitizers on, since they parse hostile bytes.
 TEST_CFLAGS := $(SIPXDP_CFLAGS) -Itests/unit -Itests/prog -g -O1 -fsanitize=address,undefined -fno-omit-frame-pointer
 # The process's own privileges (libcap-ng): unit-tested in forked children.
-SYS_SRCS := user/privs.c
+SYS_SRCS := user/privs.c user/hepsend.c
 TEST_SRCS := $(PARSER_SRCS) $(LOGIC_SRCS) $(SYS_SRCS) tests/unit/fake_dp.c
 # Each module is compiled once with these flags and linked into every unit
 # test (compiling all of them again for each test took most of `make test`).

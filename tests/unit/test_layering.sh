@@ -16,7 +16,7 @@ declare -A layer=(
 	[sipxdp]=0 [rtp_stats]=0
 	[util]=1 [log]=1 [hashing]=1 [histogram]=1
 	[sip]=2 [sdp]=2 [rtcp]=2 [emodel]=2 [ipfrag]=2 [peers]=2 [http]=2 [privs]=2 [service]=2 [umap]=2 [hep]=2
-	[sipbody]=3 [codec]=3 [tcpsip]=3 [hepjson]=3
+	[sipbody]=3 [codec]=3 [tcpsip]=3 [hepjson]=3 [hepsend]=3
 	[msg]=4 [dataplane]=4 [capture]=4 [replay]=4 [sipxdp.skel]=4
 	[reasm]=5 [endpoints]=5 [kern]=5 [links]=5 [uxdp]=5
 	[media]=6
