@@ -21,7 +21,7 @@ declare -A layer=(
 	[reasm]=5 [endpoints]=5 [kern]=5 [links]=5 [uxdp]=5
 	[media]=6
 	[dialog]=7 [quality]=7
-	[record]=8 [snapshot]=8 [callmetrics]=8
+	[record]=8 [snapshot]=8 [callmetrics]=8 [hepout]=8
 	[prom]=9 [show]=9 [opts]=9
 	[ifaces]=10
 	[main]=11
