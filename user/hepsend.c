@@ -58,6 +58,8 @@ struct collector {
 	uint64_t next_attempt, backoff, deadline;
 	bool attempted;
 	bool said;			/* a failure was logged since the collector was last up */
+	uint64_t progress;		/* when it last took bytes (or connected) */
+	_Atomic bool stalled;		/* the writer waited for room in vain: it waits no more until room is found */
 	/* Figures: each written by one side only. */
 	_Atomic uint64_t sent, bytes, writes, reconnects, dropped[HEP_DROP_NR];
 };
@@ -180,13 +182,19 @@ static bool ring_push(struct collector *c, const uint8_t *m, size_t len, bool *w
 	return true;
 }
 
-/* --read: wait for the sender to make room, while it can (connected or connecting). */
+/*
+ * --read: wait for the sender to make room, while it can (connected or
+ * connecting), a second at most; a collector that took nothing in that
+ * second is stalled, and is not waited for again until a message fits.
+ */
 static bool push_waiting(struct hepsend *h, struct collector *c, const uint8_t *m, size_t len, bool *wake)
 {
 	uint64_t until = now_ns() + ROOM_WAIT_NS;
 	struct timespec ts;
 	bool ok = false;
 
+	if (atomic_load(&c->stalled))
+		return false;
 	pthread_mutex_lock(&h->room_lock);
 	atomic_fetch_add(&h->room_waiters, 1);
 	while (!(ok = ring_push(c, m, len, wake)) && atomic_load(&c->state) != C_DOWN && now_ns() < until) {
@@ -200,6 +208,8 @@ static bool push_waiting(struct hepsend *h, struct collector *c, const uint8_t *
 	}
 	atomic_fetch_sub(&h->room_waiters, 1);
 	pthread_mutex_unlock(&h->room_lock);
+	if (!ok)
+		atomic_store(&c->stalled, true);
 	return ok;
 }
 
@@ -215,10 +225,15 @@ void hepsend_queue(struct hepsend *h, const uint8_t *msg, size_t len)
 		struct collector *c = &h->c[i];
 
 		w = false;
-		if (ring_push(c, msg, len, &w) || (h->wait_for_room && h->started && push_waiting(h, c, msg, len, &w)))
+		if (ring_push(c, msg, len, &w)) {
+			if (atomic_load_explicit(&c->stalled, memory_order_relaxed))
+				atomic_store(&c->stalled, false);
 			wake |= w;
-		else
+		} else if (h->wait_for_room && h->started && push_waiting(h, c, msg, len, &w)) {
+			wake |= w;
+		} else {
 			count(&c->dropped[HEP_DROP_QUEUE_FULL], 1);
+		}
 	}
 	if (wake && h->started) {
 		uint64_t one = 1;
@@ -295,8 +310,9 @@ static void conn_down(struct collector *c, uint64_t now, const char *why, int er
 	}
 }
 
-static void conn_up(struct collector *c)
+static void conn_up(struct collector *c, uint64_t now)
 {
+	c->progress = now;
 	atomic_store(&c->state, C_UP);
 	c->backoff = BACKOFF_MIN_NS;
 	c->said = false;
@@ -317,7 +333,7 @@ static void conn_attempt(struct collector *c, uint64_t now)
 	}
 	c->fd = fd;
 	if (!connect(fd, (struct sockaddr *)&c->ss, c->sslen)) {
-		conn_up(c);
+		conn_up(c, now);
 	} else if (errno == EINPROGRESS) {
 		atomic_store(&c->state, C_CONNECTING);
 		c->deadline = now + CONNECT_TIMEOUT_NS;
@@ -337,11 +353,11 @@ static void conn_check(struct collector *c, uint64_t now)
 	if (err)
 		conn_down(c, now, "connect", err);
 	else
-		conn_up(c);
+		conn_up(c, now);
 }
 
 /* UDP: one datagram a message. */
-static void send_udp(struct hepsend *h, struct collector *c)
+static void send_udp(struct hepsend *h, struct collector *c, uint64_t now)
 {
 	const uint8_t *m;
 	size_t len;
@@ -361,6 +377,7 @@ static void send_udp(struct hepsend *h, struct collector *c)
 			count(&c->sent, 1);
 			count(&c->bytes, len);
 			count(&c->writes, 1);
+			c->progress = now;
 		}
 		ring_pop(h, c, len);
 	}
@@ -400,6 +417,7 @@ static void send_tcp(struct hepsend *h, struct collector *c, uint64_t now)
 			return;
 		}
 		count(&c->writes, 1);
+		c->progress = now;
 		/* Messages written whole leave the queue; a part of one stays as partial. */
 		c->partial += n;
 		while ((m = ring_peek(c, &len)) && c->partial >= len) {
@@ -438,16 +456,27 @@ static void service(struct hepsend *h, struct collector *c, uint64_t now)
 	if (c->tcp)
 		send_tcp(h, c, now);
 	else
-		send_udp(h, c);
+		send_udp(h, c, now);
 }
 
-static bool all_empty(struct hepsend *h)
+/*
+ * At exit: nothing left worth waiting for.  A queue is waited for while its
+ * collector is connecting or took bytes within the last second; not when it
+ * is down (its next attempt may be 30 s away) or has stopped reading.
+ */
+static bool drained(struct hepsend *h, uint64_t now)
 {
 	unsigned int i;
 
-	for (i = 0; i < h->n; i++)
-		if (atomic_load(&h->c[i].head) != atomic_load(&h->c[i].tail))
+	for (i = 0; i < h->n; i++) {
+		struct collector *c = &h->c[i];
+		int st = atomic_load(&c->state);
+
+		if (atomic_load(&c->head) == atomic_load(&c->tail) || st == C_DOWN)
+			continue;
+		if (st != C_UP || now - c->progress < NS_PER_SEC)
 			return false;
+	}
 	return true;
 }
 
@@ -478,12 +507,12 @@ static void *sender(void *arg)
 	int np, timeout, k;
 
 	for (;;) {
-		uint64_t drained;
+		uint64_t ev;
 
 		now = now_ns();
 		for (i = 0; i < h->n; i++)
 			service(h, &h->c[i], now);
-		if (atomic_load(&h->stop) && (all_empty(h) || now >= h->drain_deadline))
+		if (atomic_load(&h->stop) && (drained(h, now) || now >= h->drain_deadline))
 			break;
 		/* Sleep until an event, a message after an empty queue, or the next attempt. */
 		p[0] = (struct pollfd){ .fd = h->efd, .events = POLLIN };
@@ -503,15 +532,17 @@ static void *sender(void *arg)
 							(st == C_CONNECTING || c->blocked ? POLLOUT : 0) };
 			who[np++] = i;
 		}
-		if (atomic_load(&h->stop))
+		if (atomic_load(&h->stop)) {
 			wake_at = h->drain_deadline < wake_at ? h->drain_deadline : wake_at;
+			wake_at = now + NS_PER_SEC / 10 < wake_at ? now + NS_PER_SEC / 10 : wake_at;	/* to look at progress */
+		}
 		timeout = wake_at == UINT64_MAX ? -1 : wake_at <= now ? 0 : (int)((wake_at - now + 999999) / 1000000);
 		if (poll(p, np, timeout) < 0 && errno != EINTR) {
 			pr_warn("hep: poll: %s\n", strerror(errno));
 			usleep(100000);
 			continue;
 		}
-		if (p[0].revents & POLLIN && read(h->efd, &drained, sizeof(drained)) < 0 && errno != EAGAIN)
+		if (p[0].revents & POLLIN && read(h->efd, &ev, sizeof(ev)) < 0 && errno != EAGAIN)
 			pr_debug("hep: eventfd: %s\n", strerror(errno));
 		now = now_ns();
 		for (k = 1; k < np; k++) {

@@ -400,6 +400,56 @@ static void test_wait_for_room(void **state)
 	close(rx);
 }
 
+/*
+ * --read against a collector that reads nothing: one wait of a second, then
+ * no more waiting (it is stalled); at exit the drain gives up on it once it
+ * has taken nothing for a second, and on a collector that is down at once.
+ */
+static void test_read_stalled_and_down(void **state)
+{
+	char name[64], down[64];
+	int lfd = bound(SOCK_STREAM, name, sizeof(name), "tcp:"), dfd = bound(SOCK_STREAM, down, sizeof(down), "tcp:");
+	int small = 4096;
+	const char *list[2] = { name, down };
+	uint8_t m[HEP_MAX_LEN];
+	struct hep_collector_stats s[2];
+	struct hepsend *h;
+	uint64_t t;
+	bool bad;
+	int i;
+
+	(void)state;
+	close(dfd);	/* nothing listens there: connections refused */
+	setsockopt(lfd, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small));
+	assert_int_equal(listen(lfd, 4), 0);
+	h = hepsend_new(list, 2, 64 << 10, true, &bad);
+	assert_non_null(h);
+	assert_int_equal(hepsend_start(h), 0);
+	make_msg(m, 1000, 5);
+	t = now_ns();
+	for (i = 0; i < 20000; i++)
+		hepsend_queue(h, m, 1000);
+	t = now_ns() - t;
+	assert_true(t < 4 * NS_PER_SEC);
+	assert_int_equal(hepsend_stats(h, s, 2), 2);
+	assert_true(s[0].connected);
+	assert_true(s[0].dropped[HEP_DROP_QUEUE_FULL] > 0);
+	assert_false(s[1].connected);
+	assert_true(s[1].reconnects >= 1 || s[1].dropped[HEP_DROP_QUEUE_FULL] > 0);
+	t = now_ns();
+	hepsend_drain(h, 30 * NS_PER_SEC);
+	t = now_ns() - t;
+	assert_true(t < 3 * NS_PER_SEC);
+	assert_int_equal(hepsend_stats(h, s, 2), 2);
+	for (i = 0; i < 2; i++) {
+		assert_int_equal(s[i].queued_bytes, 0);
+		assert_int_equal(s[i].sent + s[i].dropped[HEP_DROP_QUEUE_FULL] + s[i].dropped[HEP_DROP_EXIT] +
+				 s[i].dropped[HEP_DROP_DISCONNECTED], 20000);
+	}
+	hepsend_free(h);
+	close(lfd);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -411,6 +461,7 @@ int main(void)
 		cmocka_unit_test(test_tcp_slow_collector),
 		cmocka_unit_test(test_tcp_reconnect),
 		cmocka_unit_test(test_wait_for_room),
+		cmocka_unit_test(test_read_stalled_and_down),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
