@@ -21,6 +21,7 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -33,6 +34,14 @@
 #define BACKOFF_MAX_NS		(30 * NS_PER_SEC)
 #define CONNECT_TIMEOUT_NS	(5 * NS_PER_SEC)
 #define ROOM_WAIT_NS		NS_PER_SEC
+/*
+ * While messages flow the sender looks at its queues every POLL_NS without
+ * being woken (a wakeup is a system call on the agent's thread); after
+ * ACTIVE_NS with nothing to send it sleeps until woken.
+ */
+#define POLL_NS			(NS_PER_SEC / 1000)
+#define ACTIVE_NS		(NS_PER_SEC / 50)
+#define UDP_BATCH		64
 
 const char *const hep_drop_names[HEP_DROP_NR] = {
 	[HEP_DROP_QUEUE_FULL] = "queue_full", [HEP_DROP_OVERSIZE] = "oversize", [HEP_DROP_REFUSED] = "refused",
@@ -71,6 +80,8 @@ struct hepsend {
 	pthread_t thread;
 	bool started;
 	_Atomic bool stop;
+	_Atomic bool asleep;		/* the sender sleeps until woken: a writer must wake it */
+	uint64_t last_work;		/* the sender's: when a queue last had something */
 	uint64_t drain_deadline;	/* set before stop */
 	bool wait_for_room;
 	pthread_mutex_t room_lock;
@@ -155,13 +166,10 @@ oom:
 
 /* --- the writer's side (the agent's thread) ---------------------------- */
 
-/*
- * Copy the message in; false if it does not fit.  *wake: the reader had
- * read everything before it (it may be asleep).
- */
-static bool ring_push(struct collector *c, const uint8_t *m, size_t len, bool *wake)
+/* Copy the message in; false if it does not fit. */
+static bool ring_push(struct collector *c, const uint8_t *m, size_t len)
 {
-	uint64_t tail = atomic_load_explicit(&c->tail, memory_order_relaxed), t0 = tail;
+	uint64_t tail = atomic_load_explicit(&c->tail, memory_order_relaxed);
 	uint64_t head = atomic_load_explicit(&c->head, memory_order_acquire);
 	size_t pos = tail % c->cap, pad = len > c->cap - pos ? c->cap - pos : 0;
 
@@ -173,12 +181,8 @@ static bool ring_push(struct collector *c, const uint8_t *m, size_t len, bool *w
 		pos = 0;
 	}
 	memcpy(c->buf + pos, m, len);
-	/*
-	 * Publish, then look at the reader: it stores head and then looks at
-	 * tail, so one of the two sees the other (both sequentially consistent).
-	 */
+	/* Sequentially consistent: see hepsend_queue() and sender() on waking. */
 	atomic_store_explicit(&c->tail, tail + len, memory_order_seq_cst);
-	*wake = atomic_load_explicit(&c->head, memory_order_seq_cst) >= t0;
 	return true;
 }
 
@@ -187,7 +191,7 @@ static bool ring_push(struct collector *c, const uint8_t *m, size_t len, bool *w
  * connecting), a second at most; a collector that took nothing in that
  * second is stalled, and is not waited for again until a message fits.
  */
-static bool push_waiting(struct hepsend *h, struct collector *c, const uint8_t *m, size_t len, bool *wake)
+static bool push_waiting(struct hepsend *h, struct collector *c, const uint8_t *m, size_t len)
 {
 	uint64_t until = now_ns() + ROOM_WAIT_NS;
 	struct timespec ts;
@@ -197,7 +201,7 @@ static bool push_waiting(struct hepsend *h, struct collector *c, const uint8_t *
 		return false;
 	pthread_mutex_lock(&h->room_lock);
 	atomic_fetch_add(&h->room_waiters, 1);
-	while (!(ok = ring_push(c, m, len, wake)) && atomic_load(&c->state) != C_DOWN && now_ns() < until) {
+	while (!(ok = ring_push(c, m, len)) && atomic_load(&c->state) != C_DOWN && now_ns() < until) {
 		clock_gettime(CLOCK_REALTIME, &ts);
 		ts.tv_nsec += 50 * 1000 * 1000;
 		if (ts.tv_nsec >= (long)NS_PER_SEC) {
@@ -215,7 +219,6 @@ static bool push_waiting(struct hepsend *h, struct collector *c, const uint8_t *
 
 void hepsend_queue(struct hepsend *h, const uint8_t *msg, size_t len)
 {
-	bool wake = false, w;
 	unsigned int i;
 
 	/* Only whole HEP3 messages: the reader finds each one's end by its header. */
@@ -224,18 +227,19 @@ void hepsend_queue(struct hepsend *h, const uint8_t *msg, size_t len)
 	for (i = 0; i < h->n; i++) {
 		struct collector *c = &h->c[i];
 
-		w = false;
-		if (ring_push(c, msg, len, &w)) {
+		if (ring_push(c, msg, len)) {
 			if (atomic_load_explicit(&c->stalled, memory_order_relaxed))
 				atomic_store(&c->stalled, false);
-			wake |= w;
-		} else if (h->wait_for_room && h->started && push_waiting(h, c, msg, len, &w)) {
-			wake |= w;
-		} else {
+		} else if (!(h->wait_for_room && h->started && push_waiting(h, c, msg, len))) {
 			count(&c->dropped[HEP_DROP_QUEUE_FULL], 1);
 		}
 	}
-	if (wake && h->started) {
+	/*
+	 * Published (tail), then look at the sender: it says it sleeps and then
+	 * looks at the tails, so one of the two sees the other.  While it polls
+	 * (messages flowing) no system call is made here.
+	 */
+	if (h->started && atomic_load_explicit(&h->asleep, memory_order_seq_cst)) {
 		uint64_t one = 1;
 
 		if (write(h->efd, &one, sizeof(one)) < 0 && errno != EAGAIN)
@@ -356,30 +360,60 @@ static void conn_check(struct collector *c, uint64_t now)
 		conn_up(c, now);
 }
 
-/* UDP: one datagram a message. */
+/* Up to max messages from head on (padding skipped, head not moved), as iovecs. */
+static int ring_gather(const struct collector *c, struct iovec *iov, int max)
+{
+	uint64_t pos = atomic_load_explicit(&c->head, memory_order_relaxed);
+	uint64_t tail = atomic_load_explicit(&c->tail, memory_order_acquire);
+	int k = 0;
+
+	while (pos != tail && k < max) {
+		size_t off = pos % c->cap;
+
+		if (c->cap - off < HEP_CHUNK_HDR || c->buf[off] == 0) {
+			pos += c->cap - off;
+			continue;
+		}
+		iov[k].iov_base = c->buf + off;
+		iov[k].iov_len = hep_total_len(c->buf + off);
+		pos += iov[k++].iov_len;
+	}
+	return k;
+}
+
+/* UDP: one datagram a message, up to UDP_BATCH of them a system call. */
 static void send_udp(struct hepsend *h, struct collector *c, uint64_t now)
 {
-	const uint8_t *m;
+	struct mmsghdr mm[UDP_BATCH];
+	struct iovec iov[UDP_BATCH];
 	size_t len;
-	ssize_t n;
+	int k, r, i;
 
-	while ((m = ring_peek(c, &len))) {
-		n = send(c->fd, m, len, MSG_DONTWAIT | MSG_NOSIGNAL);
-		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+	while (ring_peek(c, &len)) {
+		k = ring_gather(c, iov, UDP_BATCH);
+		for (i = 0; i < k; i++)
+			mm[i] = (struct mmsghdr){ .msg_hdr = { .msg_iov = &iov[i], .msg_iovlen = 1 } };
+		r = sendmmsg(c->fd, mm, k, MSG_DONTWAIT | MSG_NOSIGNAL);
+		if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
 			c->blocked = true;
 			return;
 		}
-		if (n < 0 && errno == EINTR)
+		if (r < 0 && errno == EINTR)
 			continue;
-		if (n < 0) {
+		if (r < 0) {
+			/* The first of them failed (a refusal reported by ICMP is one): it is dropped. */
 			count(&c->dropped[errno == ECONNREFUSED ? HEP_DROP_REFUSED : HEP_DROP_SEND_FAILED], 1);
-		} else {
+			ring_peek(c, &len);
+			ring_pop(h, c, len);
+			continue;
+		}
+		count(&c->writes, 1);
+		c->progress = now;
+		for (i = 0; i < r && ring_peek(c, &len); i++) {
 			count(&c->sent, 1);
 			count(&c->bytes, len);
-			count(&c->writes, 1);
-			c->progress = now;
+			ring_pop(h, c, len);
 		}
-		ring_pop(h, c, len);
 	}
 }
 
@@ -508,10 +542,15 @@ static void *sender(void *arg)
 
 	for (;;) {
 		uint64_t ev;
+		bool sleep;
 
 		now = now_ns();
-		for (i = 0; i < h->n; i++)
+		for (i = 0; i < h->n; i++) {
+			if (atomic_load_explicit(&h->c[i].head, memory_order_relaxed) !=
+			    atomic_load_explicit(&h->c[i].tail, memory_order_relaxed))
+				h->last_work = now;
 			service(h, &h->c[i], now);
+		}
 		if (atomic_load(&h->stop) && (drained(h, now) || now >= h->drain_deadline))
 			break;
 		/* Sleep until an event, a message after an empty queue, or the next attempt. */
@@ -536,12 +575,32 @@ static void *sender(void *arg)
 			wake_at = h->drain_deadline < wake_at ? h->drain_deadline : wake_at;
 			wake_at = now + NS_PER_SEC / 10 < wake_at ? now + NS_PER_SEC / 10 : wake_at;	/* to look at progress */
 		}
-		timeout = wake_at == UINT64_MAX ? -1 : wake_at <= now ? 0 : (int)((wake_at - now + 999999) / 1000000);
+		/*
+		 * Messages flowing: look again in POLL_NS, unwoken.  Else sleep
+		 * until woken: say so, then look at the tails once more (a writer
+		 * publishes, then looks at asleep: one of the two sees the other).
+		 */
+		sleep = now - h->last_work >= ACTIVE_NS;
+		if (!sleep) {
+			wake_at = now + POLL_NS < wake_at ? now + POLL_NS : wake_at;
+		} else {
+			atomic_store_explicit(&h->asleep, true, memory_order_seq_cst);
+			for (i = 0; i < h->n; i++) {
+				if (atomic_load_explicit(&h->c[i].tail, memory_order_seq_cst) !=
+				    atomic_load_explicit(&h->c[i].head, memory_order_relaxed) &&
+				    atomic_load(&h->c[i].state) == C_UP && !h->c[i].blocked)
+					wake_at = now;
+			}
+		}
+		timeout = wake_at == UINT64_MAX ? -1 : wake_at <= now ? 0 :
+			  (int)((wake_at - now + 999999) / 1000000);
 		if (poll(p, np, timeout) < 0 && errno != EINTR) {
 			pr_warn("hep: poll: %s\n", strerror(errno));
 			usleep(100000);
 			continue;
 		}
+		if (sleep)
+			atomic_store_explicit(&h->asleep, false, memory_order_relaxed);
 		if (p[0].revents & POLLIN && read(h->efd, &ev, sizeof(ev)) < 0 && errno != EAGAIN)
 			pr_debug("hep: eventfd: %s\n", strerror(errno));
 		now = now_ns();
