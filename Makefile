@@ -202,6 +202,7 @@ bench: all $(BENCH_TOOLS)
 	$(Q)./tests/bench/peers.sh
 	$(Q)./tests/bench/scale.sh
 	$(Q)./tests/bench/offline.sh
+	$(Q)./tests/bench/hep_cost.sh
 
 bench-peers: all $(BENCH_TOOLS)
 	$(Q)./tests/bench/peers.sh
