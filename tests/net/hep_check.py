@@ -23,8 +23,9 @@
       expected).
   same A.jsonl B.jsonl [--resumed-after EPOCH]
       B (a TCP collector) holds messages of A (UDP), each the same bytes; with
-      --resumed-after, B holds some message made after EPOCH (it was
-      restarted and the agent reached it again); without, B is A exactly.
+      --resumed-after EPOCH, B holds some message made after EPOCH (it was
+      restarted and the agent reached it again; 0: some message at all);
+      without, B is A exactly.
   hostile DECODED.jsonl CALLS.json META.json
       hep_frames.py's calls: reports have exactly their keys; a UTF-8
       Call-ID is the JSON's CORRELATION_ID exactly; one that is not UTF-8
@@ -213,6 +214,11 @@ def cmd_same(a, b, after):
         if ma != mb:
             fail("the collectors differ: %d messages only over UDP" % sum((ma - mb).values()))
         print("  %d messages, the same at both collectors" % sum(ma.values()))
+        return
+    if not after:
+        if not mb:
+            fail("nothing reached the collector")
+        print("  %d of %d messages at the collector, each the UDP collector's" % (sum(mb.values()), sum(ma.values())))
         return
     late = [d for d in load_jsonl(b) if hep_us(d) > after * 1000000]
     if not late:
