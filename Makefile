@@ -121,11 +121,11 @@ $(BUILD)/user/opts.o: debian/changelog
 endif
 
 # Modules that parse untrusted bytes and need neither libbpf nor the kernel.
-PARSER_SRCS := user/util.c user/hashing.c user/sip.c user/sipbody.c user/sdp.c user/codec.c user/ipfrag.c \
+PARSER_SRCS := user/util.c user/hashing.c user/sip.c user/sipbody.c user/sdp.c user/codec.c user/ipfrag.c user/hep.c \
 	user/tcpsip.c user/rtcp.c user/emodel.c
 # The logic above the data plane (user/dataplane.h): no libbpf either.  Unit
 # tests run it against the in-memory data plane of tests/unit/fake_dp.c.
-LOGIC_SRCS := user/log.c user/reasm.c user/endpoints.c user/media.c user/dialog.c user/quality.c user/record.c \
+LOGIC_SRCS := user/log.c user/reasm.c user/endpoints.c user/media.c user/dialog.c user/quality.c user/record.c user/hepjson.c user/hepout.c \
 	user/peers.c user/callmetrics.c \
 	user/snapshot.c user/prom.c user/show.c user/opts.c user/replay.c user/umap.c user/uxdp.c
 # Only these may include libbpf or the skeleton.
@@ -134,7 +134,7 @@ KERN_SRCS := user/kern.c user/capture.c
 # Unit tests: every module but the kernel's, sanitizers on, since they parse hostile bytes.
 TEST_CFLAGS := $(SIPXDP_CFLAGS) -Itests/unit -Itests/prog -g -O1 -fsanitize=address,undefined -fno-omit-frame-pointer
 # The process's own privileges (libcap-ng): unit-tested in forked children.
-SYS_SRCS := user/privs.c
+SYS_SRCS := user/privs.c user/hepsend.c
 TEST_SRCS := $(PARSER_SRCS) $(LOGIC_SRCS) $(SYS_SRCS) tests/unit/fake_dp.c
 # Each module is compiled once with these flags and linked into every unit
 # test (compiling all of them again for each test took most of `make test`).
@@ -202,6 +202,7 @@ bench: all $(BENCH_TOOLS)
 	$(Q)./tests/bench/peers.sh
 	$(Q)./tests/bench/scale.sh
 	$(Q)./tests/bench/offline.sh
+	$(Q)./tests/bench/hep_cost.sh
 
 bench-peers: all $(BENCH_TOOLS)
 	$(Q)./tests/bench/peers.sh

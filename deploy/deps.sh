@@ -21,7 +21,8 @@ PKGS=(
 	# tests: peers, oracles and tools of the prog, net and conformance tiers
 	iproute2 sip-tester tshark tcpreplay prometheus prometheus-node-exporter
 	python3 python3-scapy jq curl procps util-linux passwd
-	# benchmarks: the observers sipxdp is measured beside (tcpdump, tshark above, sngrep)
+	# benchmarks: the observers sipxdp is measured beside (tcpdump, tshark above, sngrep);
+	# sngrep is also test_hep.sh's HEP receiver
 	tcpdump sngrep
 )
 

@@ -147,6 +147,7 @@ static void call_finalize(struct dialogs *d, struct call *call)
 		DL_DELETE(d->live, call);
 	HASH_DEL(d->by_id, call);
 	d->nr_calls--;
+	free(call->wire_id);
 	free(call);
 }
 
@@ -200,6 +201,11 @@ static struct call *call_new(struct dialogs *d, const struct sip_msg *m, const s
 	if (!call)
 		return NULL;
 	call->call_id_cut = !call_key(call->call_id, m->call_id);
+	if ((m->call_id.len != strlen(call->call_id) || memcmp(m->call_id.p, call->call_id, m->call_id.len)) &&
+	    m->call_id.len <= CALL_WIRE_ID_MAX && (call->wire_id = malloc(m->call_id.len ? m->call_id.len : 1))) {
+		memcpy(call->wire_id, m->call_id.p, m->call_id.len);
+		call->wire_id_len = m->call_id.len;
+	}
 	call->from_cut = !copy_printable(call->from, sizeof(call->from), m->from_uri.len ? m->from_uri : m->from);
 	call->to_cut = !copy_printable(call->to, sizeof(call->to), m->to_uri.len ? m->to_uri : m->to);
 	sip_str_copy(call->from_tag, sizeof(call->from_tag), m->from_tag);
@@ -432,8 +438,12 @@ static void dialog_on_sip(struct dialogs *d, const struct msg *msg)
 		d->st.parse_errors++;
 		pr_debug("unparsable SIP from %s: %s\n",
 			 addr_port_str(a, sizeof(a), &msg->src, msg->sport), strerror(-err));
+		if (d->cfg.on_sip)
+			d->cfg.on_sip(d->cfg.ctx, msg, NULL);
 		return;
 	}
+	if (d->cfg.on_sip)
+		d->cfg.on_sip(d->cfg.ctx, msg, &m);
 	count_message(d, &m);
 	if (!m.is_request && d->cfg.on_response)
 		d->cfg.on_response(d->cfg.ctx, msg, m.cseq_m < SIP_COUNT_METHODS ? m.cseq_m : 0, m.status_code);
@@ -553,6 +563,7 @@ void dialog_free(struct dialogs *d)
 
 	HASH_ITER(hh, d->by_id, call, tmp) {
 		HASH_DEL(d->by_id, call);
+		free(call->wire_id);
 		free(call);
 	}
 	d->live = d->ended = NULL;

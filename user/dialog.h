@@ -15,6 +15,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include "hashing.h"
 
 #include "media.h"
@@ -52,9 +53,18 @@ enum call_result {
  */
 #define CALL_ID_MAX	256	/* printable form, NUL included */
 #define CALL_ID_KEEP	(CALL_ID_MAX - 1 - 2 - 16)
+/*
+ * The Call-ID as sent, for other tools to correlate with (HEP), is kept
+ * apart when the printable form differs from it (a backslash, bytes
+ * outside printable ASCII, or longer than it) and it is at most this long:
+ * a stranger's 64 KiB Call-ID does not make every call 64 KiB.
+ */
+#define CALL_WIRE_ID_MAX 1024
 
 struct call {
 	char call_id[CALL_ID_MAX];
+	char *wire_id;				/* the Call-ID as sent, when call_id is not it (see CALL_WIRE_ID_MAX) */
+	uint16_t wire_id_len;
 	char from[128];
 	char to[128];
 	bool call_id_cut, from_cut, to_cut;	/* kept in part (records say so) */
@@ -114,6 +124,8 @@ struct dialog_cfg {
 	call_done_cb on_done;		/* may be NULL */
 	/* Every SIP response parsed: its CSeq method (enum sip_method) and status.  May be NULL. */
 	void (*on_response)(void *ctx, const struct msg *msg, int method, int status);
+	/* Every SIP message (not keepalives or other bytes on a SIP port); m NULL when it did not parse.  May be NULL. */
+	void (*on_sip)(void *ctx, const struct msg *msg, const struct sip_msg *m);
 	void *ctx;
 };
 
@@ -161,6 +173,20 @@ const char *call_result_name(enum call_result r);
 const char *call_state_name(enum call_state s);
 /* The record's `state`: busy is a failed call whose final_status says why. */
 const char *call_state_label(enum call_result r);
+
+/*
+ * The Call-ID as sent (bytes, *len of them): the printable call_id when
+ * that is it, or when the Call-ID was longer than CALL_WIRE_ID_MAX.
+ */
+static inline const char *call_wire_id(const struct call *call, size_t *len)
+{
+	if (call->wire_id) {
+		*len = call->wire_id_len;
+		return call->wire_id;
+	}
+	*len = strlen(call->call_id);
+	return call->call_id;
+}
 
 /* The struct call a media_call is embedded in. */
 static inline const struct call *call_of_media(const struct media_call *mc)

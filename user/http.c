@@ -31,60 +31,6 @@ struct http {
 	size_t len;
 };
 
-int http_parse_addr(const char *s, struct sockaddr_storage *ss, unsigned int *sslen, char *err, size_t errlen)
-{
-	struct sockaddr_in *in = (struct sockaddr_in *)ss;
-	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ss;
-	int family = *s == '[' ? AF_INET6 : AF_INET;
-	char host[INET6_ADDRSTRLEN + 2];
-	const char *colon, *hs = s;
-	unsigned long port;
-	size_t hl;
-
-	memset(ss, 0, sizeof(*ss));
-	if (*s == '[') {
-		const char *close = strchr(s, ']');
-
-		if (!close || close[1] != ':') {
-			snprintf(err, errlen, "'%s': an IPv6 address is written [ADDR]:PORT", s);
-			return -EINVAL;
-		}
-		hs = s + 1;
-		hl = close - hs;
-		colon = close + 1;
-	} else {
-		colon = strrchr(s, ':');
-		if (!colon || strchr(s, ':') != colon) {
-			snprintf(err, errlen, "'%s' is not ADDR:PORT ([ADDR]:PORT for IPv6)", s);
-			return -EINVAL;
-		}
-		hl = colon - s;
-	}
-	if (parse_dec(colon + 1, strlen(colon + 1), 65535, &port) || !port) {
-		snprintf(err, errlen, "'%s': the port is not a number from 1 to 65535", s);
-		return -EINVAL;
-	}
-	if (hl >= sizeof(host)) {
-		snprintf(err, errlen, "'%s': not a numeric address", s);
-		return -EINVAL;
-	}
-	memcpy(host, hs, hl);
-	host[hl] = '\0';
-	/* inet_pton, not getaddrinfo: "1.2.3" is no address here, though inet_aton would take it. */
-	if (inet_pton(family, host, family == AF_INET ? (void *)&in->sin_addr : (void *)&in6->sin6_addr) != 1) {
-		snprintf(err, errlen, "'%s': '%s' is not a numeric %s address", s, host,
-			 family == AF_INET ? "IPv4" : "IPv6");
-		return -EINVAL;
-	}
-	ss->ss_family = family;
-	if (family == AF_INET)
-		in->sin_port = htons(port);
-	else
-		in6->sin6_port = htons(port);
-	*sslen = family == AF_INET ? sizeof(*in) : sizeof(*in6);
-	return 0;
-}
-
 static enum MHD_Result reply(struct MHD_Connection *c, unsigned int code, const char *type, char *body,
 			     size_t len, enum MHD_ResponseMemoryMode mode)
 {
@@ -152,7 +98,7 @@ int http_bind(struct http **out, const char *addr)
 	int one = 1, ret;
 
 	*out = NULL;
-	ret = http_parse_addr(addr, &ss, &sslen, err, sizeof(err));
+	ret = parse_addr_port(addr, &ss, &sslen, err, sizeof(err));
 	if (ret) {
 		pr_err("--listen %s\n", err);
 		return ret;

@@ -16,13 +16,6 @@
 struct http;
 
 /*
- * Parse "ADDR:PORT" ("[ADDR]:PORT" for IPv6) into a socket address.  0, or
- * -EINVAL with why in err.
- */
-struct sockaddr_storage;
-int http_parse_addr(const char *s, struct sockaddr_storage *ss, unsigned int *sslen, char *err, size_t errlen);
-
-/*
  * Bind and listen: a port taken is found before anything else is set up.
  * 0, or -errno after one line naming the address and why (-EINVAL: not an
  * address).

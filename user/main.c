@@ -33,6 +33,8 @@
 #include "callmetrics.h"
 #include "capture.h"
 #include "dialog.h"
+#include "hepout.h"
+#include "hepsend.h"
 #include "http.h"
 #include "ifaces.h"
 #include "kern.h"
@@ -70,6 +72,8 @@ struct agent {
 	struct peers peers;		/* --peer-groups, reloaded on SIGHUP */
 	struct callmetrics cm;		/* distributions by peer, observed as calls are written out */
 	struct http *http;		/* --listen */
+	struct hepsend *hepsend;	/* --hep: the collectors' queues and sender; NULL: none */
+	struct hepout hep;		/* --hep: what is sent */
 	struct privs privs;		/* --user: whom the agent becomes once set up */
 	struct service svc;		/* systemd: ready, stopping, watchdog */
 	struct agent_view view;		/* what the outputs say of the agent itself */
@@ -80,6 +84,14 @@ struct agent {
 	bool started;		/* attached and polling: outputs are due at exit */
 	bool ready;		/* the first outputs are written: later failures are warnings */
 };
+
+/*
+ * At exit, the sender may go on this long for what is queued: a second
+ * live (a service manager is waiting), longer after a capture, whose last
+ * messages were queued at the speed of reading it.
+ */
+#define HEP_DRAIN_LIVE_S	1
+#define HEP_DRAIN_READ_S	10
 
 static volatile sig_atomic_t stop, reload;
 
@@ -241,7 +253,22 @@ static void on_call_done(void *ctx, const struct call *call, uint64_t now)
 	struct agent *a = ctx;
 
 	callmetrics_call(&a->cm, call);
+	hepout_call_done(&a->hep, call, now);
 	record_write(&a->records, call, now);
+}
+
+static void on_sip(void *ctx, const struct msg *msg, const struct sip_msg *m)
+{
+	struct agent *a = ctx;
+
+	hepout_sip(&a->hep, msg, m);
+}
+
+static void on_rtcp(void *ctx, const struct msg *msg, const struct rtcp_packet *rp, const struct media_call *mc)
+{
+	struct agent *a = ctx;
+
+	hepout_rtcp(&a->hep, msg, rp, mc ? call_of_media(mc) : NULL);
 }
 
 static void on_response(void *ctx, const struct msg *msg, int method, int status)
@@ -284,6 +311,8 @@ static int write_outputs(struct agent *a)
 	a->view.records = a->records.f != NULL;
 	a->view.records_written = a->records.written;
 	a->view.records_failed = a->records.failed;
+	a->view.hep = a->hepsend ? &a->hep : NULL;
+	a->view.nhep = hepsend_stats(a->hepsend, a->view.hep_collectors, HEP_MAX_COLLECTORS);
 	a->snap.agent = a->view;
 	ifaces_view(&a->ifs, &a->snap);
 	if (err) {
@@ -323,6 +352,7 @@ static void advance(struct agent *a, uint64_t now)
 {
 	reasm_expire(&a->reasm, now);
 	dialog_tick(&a->dialogs, now);
+	hepout_periodic(&a->hep, &a->dialogs, now);	/* the streams were just read */
 }
 
 static void tick(struct agent *a, uint64_t now)
@@ -424,6 +454,8 @@ static int run_live(struct agent *a)
 		return err;
 	a->ifs.unprivileged = !a->privs.keep;
 	err = http_serve(a->http);
+	if (!err)
+		err = hepsend_start(a->hepsend);
 	if (err)
 		return err;
 	err = write_outputs(a);	/* attached: the outputs say so from the start */
@@ -685,6 +717,15 @@ static int calls_open(struct agent *a)
 		.orphan_timeout_ns = a->o.rtp_timeout * 1e9,
 		.unix_offset_ns = unix_offset,
 		.live = !a->o.read,
+		.on_rtcp = on_rtcp,
+		.ctx = a,
+	};
+	struct hepout_cfg hcfg = {
+		.capture_id = a->o.hep_id,
+		.auth = a->o.hep_password,
+		.node = a->o.hep_node,
+		.report_interval_ns = a->o.hep_report_interval * 1e9,
+		.unix_offset_ns = unix_offset,
 	};
 	struct dialog_cfg dcfg = {
 		.grace_ns = a->o.grace * 1e9,
@@ -695,6 +736,7 @@ static int calls_open(struct agent *a)
 		.max_calls = a->o.max_calls,
 		.on_done = on_call_done,
 		.on_response = on_response,
+		.on_sip = on_sip,
 		.ctx = a,
 	};
 	int err;
@@ -704,7 +746,9 @@ static int calls_open(struct agent *a)
 	a->cm.offline = a->o.read != NULL;
 	for (unsigned int i = 0; i < a->o.nr_ifaces && i < DIALOG_MAX_IFACES; i++)
 		a->cm.iface_names[i] = a->o.ifaces[i];
-	err = media_init(&a->media, a->dp, &mcfg);
+	err = hepout_init(&a->hep, a->hepsend, &hcfg);
+	if (!err)
+		err = media_init(&a->media, a->dp, &mcfg);
 	if (err)
 		return err;
 	return dialog_init(&a->dialogs, &a->media, &dcfg);
@@ -715,6 +759,7 @@ int main(int argc, char **argv)
 	struct agent a = { .ifs.promisc_fd = -1 };
 	struct dp_opts ko;
 	int err, exit_code = 0;
+	bool bad;
 
 	log_init();
 	if (opts_parse(&a.o, argc, argv)) {
@@ -763,6 +808,12 @@ int main(int argc, char **argv)
 		err = 0;
 		goto cleanup;
 	}
+	/* --read waits for room in the queues: no live traffic waits behind it. */
+	if (a.o.nr_hep && !(a.hepsend = hepsend_new(a.o.hep, a.o.nr_hep, HEPSEND_QUEUE_BYTES, a.o.read != NULL,
+						    &bad))) {
+		exit_code = bad ? 2 : 1;
+		goto cleanup;
+	}
 
 	err = preflight(&a);
 	if (err == -EINTR) {
@@ -786,17 +837,21 @@ int main(int argc, char **argv)
 	if (err)
 		goto cleanup;
 	/* Offline, the program is loaded: the capture's bytes are read without any privilege. */
-	if (a.o.read && (err = privs_drop(&a.privs, engine_probe, &a)))
+	if (a.o.read && ((err = privs_drop(&a.privs, engine_probe, &a)) || (err = hepsend_start(a.hepsend))))
 		goto cleanup;
 
 	err = a.o.read ? run_offline(&a) : run_live(&a);
 	/* An agent that never got going has nothing to report: no outputs. */
 	if (!err || a.started) {
 		dialog_finish(&a.dialogs);
+		/* The last reports on their way before the last figures are written. */
+		hepsend_drain(a.hepsend, (a.o.read ? HEP_DRAIN_READ_S : HEP_DRAIN_LIVE_S) * NS_PER_SEC);
 		write_outputs(&a);
 	}
 cleanup:
 	http_stop(a.http);
+	hepsend_free(a.hepsend);
+	hepout_free(&a.hep);
 	dialog_free(&a.dialogs);
 	callmetrics_free(&a.cm);
 	peers_free(&a.peers);

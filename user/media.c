@@ -624,6 +624,8 @@ void media_on_rtcp(struct media *m, const struct msg *msg)
 	}
 	m->st.rtcp_packets++;
 	mc = call_of_msg(m, msg);
+	if (m->cfg.on_rtcp)
+		m->cfg.on_rtcp(m->cfg.ctx, msg, &rp, mc);
 	if (!mc) {
 		m->st.rtcp_unattached++;
 		return;

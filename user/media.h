@@ -106,6 +106,8 @@ struct media_call {
 	struct media_call *active_next;
 };
 
+struct rtcp_packet;
+
 struct media_cfg {
 	struct endpoints_cfg endpoints;
 	unsigned int offer_per_call;	/* endpoints of one unanswered call in the kernel; 0: no bound */
@@ -115,6 +117,9 @@ struct media_cfg {
 	uint64_t orphan_timeout_ns;	/* an unclaimed stream silent this long is removed */
 	int64_t unix_offset_ns;		/* event clock + offset = Unix time (RTCP round trips) */
 	bool live;			/* event clock is CLOCK_MONOTONIC: learning latency is measured */
+	/* Every RTCP compound parsed, with the call it belongs to (NULL: none).  May be NULL. */
+	void (*on_rtcp)(void *ctx, const struct msg *msg, const struct rtcp_packet *rp, const struct media_call *mc);
+	void *ctx;
 };
 
 #define MEDIA_LEARN_RING 1024

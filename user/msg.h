@@ -21,6 +21,7 @@ struct msg {
 	uint64_t ts_ns;			/* event clock: see sipxdp_meta.clock */
 	uint32_t ifindex;		/* where it was seen (0: not known) */
 	enum msg_kind kind;
+	uint8_t proto;			/* IPPROTO_UDP or IPPROTO_TCP (0: UDP) */
 	struct sipxdp_addr src, dst;
 	uint16_t sport, dport;		/* host order */
 	const char *payload;		/* SIP message, RTCP compound, or RTP packet (DTMF) */

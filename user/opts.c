@@ -18,8 +18,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
 
 #include "log.h"
+#include "hepsend.h"
 #include "opts.h"
 #include "util.h"
 
@@ -32,6 +34,7 @@ enum opt_type {
 	OT_COUNT,	/* unsigned, one more each time given */
 	OT_STRING,	/* const char *, the argument itself */
 	OT_IFACES,	/* repeatable interface names: const char *[], count at count_off */
+	OT_STRINGS,	/* repeatable strings: const char *[], count at count_off, each checked */
 	OT_PORTS,	/* repeatable ports: uint16_t[], count at count_off */
 	OT_UINT,	/* unsigned int, min..max */
 	OT_SECONDS,	/* double, at least min_s */
@@ -59,6 +62,8 @@ struct optdef {
 	unsigned long min, max;		/* OT_UINT, OT_PORTS */
 	double min_s;			/* OT_SECONDS */
 	const struct opt_choice *choices;	/* OT_CHOICE, ends with a NULL name */
+	/* OT_STRING, OT_STRINGS: 0 if the value is good, else -EINVAL with why in err. */
+	int (*check)(const char *v, char *err, size_t n);
 };
 
 #define F(field) offsetof(struct opts, field)
@@ -86,6 +91,26 @@ static const struct opt_choice read_engines[] = {
 	{ "auto", READ_ENGINE_AUTO }, { "kernel", READ_ENGINE_KERNEL }, { "user", READ_ENGINE_USER },
 	{ NULL, 0 },
 };
+
+static int check_hep(const char *v, char *err, size_t n)
+{
+	struct sockaddr_storage ss;
+	unsigned int len;
+	bool tcp;
+
+	return hepsend_parse(v, &tcp, &ss, &len, err, n);
+}
+
+/* A key or a node name: a chunk of its own, of a sane length. */
+static int check_hep_text(const char *v, char *err, size_t n)
+{
+	size_t len = strlen(v);
+
+	if (len && len <= 255)
+		return 0;
+	snprintf(err, n, "'%.40s%s' is not 1 to 255 bytes", v, len > 40 ? "..." : "");
+	return -EINVAL;
+}
 
 static const struct optdef optdefs[] = {
 	{ .name = "interface", .short_name = 'i', .type = OT_IFACES, .arg = "IFACE",
@@ -170,6 +195,21 @@ static const struct optdef optdefs[] = {
 	{ .name = "max-kernel-memory", .type = OT_UINT, .arg = "MIB",
 	  .help = "kernel memory the maps may reserve; 0: a quarter of this machine's", .def = "0",
 	  .off = F(max_kernel_memory), .min = 0, .max = 1U << 30 },
+	{ .name = "hep", .type = OT_STRINGS, .arg = "[udp:|tcp:]ADDR:PORT",
+	  .help = "send SIP, RTCP and stream quality reports as HEP v3 to this collector (Homer; "
+		  "[ADDR]:PORT for IPv6; UDP unless tcp:; repeatable, up to 4); none unless given",
+	  .off = F(hep), .count_off = F(nr_hep), .max_n = HEP_MAX_COLLECTORS, .check = check_hep },
+	{ .name = "hep-id", .type = OT_UINT, .arg = "N", .help = "HEP capture agent ID", .def = "0",
+	  .off = F(hep_id), .min = 0, .max = 4294967295UL },
+	{ .name = "hep-password", .type = OT_STRING, .arg = "KEY",
+	  .help = "HEP authentication key, sent with every message; none unless given",
+	  .off = F(hep_password), .check = check_hep_text },
+	{ .name = "hep-node", .type = OT_STRING, .arg = "NAME",
+	  .help = "HEP capture node name, sent with every message; none unless given",
+	  .off = F(hep_node), .check = check_hep_text },
+	{ .name = "hep-report-interval", .type = OT_SECONDS, .arg = "SECONDS",
+	  .help = "a quality report of each stream of a call in progress this often (HEP type 34); "
+		  "a last one when the call is written out", .def = "30", .off = F(hep_report_interval), .min_s = 1 },
 	{ .name = "user", .type = OT_STRING, .arg = "NAME",
 	  .help = "once set up, run as NAME with no capability; without it, as " OPTS_DEFAULT_USER
 		  " if that user exists", .off = F(user) },
@@ -193,7 +233,18 @@ const char *opts_version(void)
 
 static bool is_list(const struct optdef *d)
 {
-	return d->type == OT_IFACES || d->type == OT_PORTS;
+	return d->type == OT_IFACES || d->type == OT_PORTS || d->type == OT_STRINGS;
+}
+
+/* A value's own check (OT_STRING, OT_STRINGS); one line naming the option if it fails. */
+static int check_value(const struct optdef *d, const char *v)
+{
+	char err[200];
+
+	if (!d->check || !d->check(v, err, sizeof(err)))
+		return 0;
+	opt_err("--%s %s", d->name, err);
+	return -EINVAL;
 }
 
 void opts_usage(FILE *f)
@@ -277,6 +328,12 @@ static int add_item(const struct optdef *d, struct opts *o, const char *v)
 		((const char **)((char *)o + d->off))[(*n)++] = v;
 		return 0;
 	}
+	if (d->type == OT_STRINGS) {
+		if (check_value(d, v))
+			return -EINVAL;
+		((const char **)((char *)o + d->off))[(*n)++] = v;
+		return 0;
+	}
 	if (parse_ulong(v, d->min, d->max, &port)) {
 		opt_err("--%s: '%s' is not a number from %lu to %lu", d->name, v, d->min, d->max);
 		return -EINVAL;
@@ -301,10 +358,13 @@ static int opt_set(const struct optdef *d, struct opts *o, const char *v)
 		(*(unsigned int *)field)++;
 		return 0;
 	case OT_STRING:
+		if (check_value(d, v))
+			return -EINVAL;
 		*(const char **)field = v;
 		return 0;
 	case OT_IFACES:
 	case OT_PORTS:
+	case OT_STRINGS:
 		return add_item(d, o, v);
 	case OT_UINT:
 		if (parse_ulong(v, d->min, d->max, &n)) {
@@ -388,6 +448,7 @@ static size_t field_size(const struct optdef *d)
 	case OT_STRING:
 		return sizeof(const char *);
 	case OT_IFACES:
+	case OT_STRINGS:
 		return d->max_n * sizeof(const char *);
 	case OT_PORTS:
 		return d->max_n * sizeof(uint16_t);

@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "hepsend.h"
 #include "sipxdp.h"
 
 #define OPTS_MAX_IFACES 16	/* each takes one link, two with --egress */
@@ -54,6 +55,12 @@ struct opts {
 	double unpaired_share;			/* of the stream map */
 	double pressure_timeout;		/* seconds */
 	unsigned int max_kernel_memory;		/* MiB; 0: a quarter of the machine's */
+	const char *hep[HEP_MAX_COLLECTORS];	/* --hep: [udp:|tcp:]ADDR:PORT of each collector */
+	unsigned int nr_hep;
+	unsigned int hep_id;			/* capture agent ID */
+	const char *hep_password;		/* authentication key; NULL: none */
+	const char *hep_node;			/* capture node name; NULL: none */
+	double hep_report_interval;		/* seconds between a stream's quality reports */
 	unsigned int verbose;
 	const char *user;		/* --user; NULL: OPTS_DEFAULT_USER if it exists */
 	const char *config;		/* --config file, read after the command line */

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "callmetrics.h"
+#include "hepout.h"
 #include "prom.h"
 #include "rtp_stats.h"
 #include "snapshot.h"
@@ -525,6 +526,63 @@ static void write_agent(FILE *f, const struct agent_view *a)
 	}
 }
 
+/* One series of each collector (only its TCP ones when tcp_only): NAME{collector=...} value. */
+static void hep_series(FILE *f, const struct agent_view *a, const char *name, const char *type, const char *help,
+		       bool tcp_only, uint64_t (*value)(const struct hep_collector_stats *))
+{
+	unsigned int i;
+
+	family(f, name, type, help);
+	for (i = 0; i < a->nhep; i++) {
+		if (tcp_only && !a->hep_collectors[i].tcp)
+			continue;
+		fprintf(f, "%s{", name);
+		put_label(f, "collector", a->hep_collectors[i].name, 1);
+		fprintf(f, "} %llu\n", (unsigned long long)value(&a->hep_collectors[i]));
+	}
+}
+
+static uint64_t hep_sent(const struct hep_collector_stats *s) { return s->sent; }
+static uint64_t hep_bytes(const struct hep_collector_stats *s) { return s->bytes; }
+static uint64_t hep_queued(const struct hep_collector_stats *s) { return s->queued_bytes; }
+static uint64_t hep_connected(const struct hep_collector_stats *s) { return s->connected; }
+static uint64_t hep_reconnects(const struct hep_collector_stats *s) { return s->reconnects; }
+
+/* --hep: what was made, and what became of it at each collector. */
+static void write_hep(FILE *f, const struct agent_view *a)
+{
+	unsigned int i, k;
+
+	if (!a->hep)
+		return;
+	family(f, "sipxdp_hep_messages_total", "counter",
+	       "HEP messages made and queued for every collector: SIP (type 1), RTCP (5), stream quality reports (34).");
+	for (k = 0; k < HEPOUT_NR; k++)
+		fprintf(f, "sipxdp_hep_messages_total{type=\"%s\"} %llu\n", hepout_kind_names[k],
+			(unsigned long long)a->hep->made[k]);
+	hep_series(f, a, "sipxdp_hep_sent_total", "counter", "HEP messages handed to the kernel whole, by collector.",
+		   false, hep_sent);
+	hep_series(f, a, "sipxdp_hep_bytes_total", "counter", "Bytes of those messages.", false, hep_bytes);
+	family(f, "sipxdp_hep_dropped_total", "counter",
+	       "HEP messages that did not reach a collector, by why: queue_full (slow, down or unreachable), oversize "
+	       "(over 65535 bytes), refused (ICMP), send_failed, disconnected (half written), exit (left at exit).");
+	for (i = 0; i < a->nhep; i++) {
+		for (k = 0; k < HEP_DROP_NR; k++) {
+			fputs("sipxdp_hep_dropped_total{", f);
+			put_label(f, "collector", a->hep_collectors[i].name, 1);
+			put_label(f, "reason", hep_drop_names[k], 0);
+			fprintf(f, "} %llu\n", (unsigned long long)a->hep_collectors[i].dropped[k]);
+		}
+	}
+	hep_series(f, a, "sipxdp_hep_queue_bytes", "gauge", "Bytes waiting in a collector's queue (4 MiB at most).",
+		   false, hep_queued);
+	hep_series(f, a, "sipxdp_hep_connected", "gauge", "1 while the TCP connection to a collector is up.", true,
+		   hep_connected);
+	hep_series(f, a, "sipxdp_hep_reconnects_total", "counter",
+		   "Connection attempts to a collector after the first (TCP: after a failure or a loss).", false,
+		   hep_reconnects);
+}
+
 static void write_ifaces(FILE *f, const struct snapshot *snap)
 {
 	int i;
@@ -549,6 +607,7 @@ static void write_ifaces(FILE *f, const struct snapshot *snap)
 void prom_format(FILE *f, const struct snapshot *snap)
 {
 	write_agent(f, &snap->agent);
+	write_hep(f, &snap->agent);
 	write_ifaces(f, snap);
 	if (snap->tick_bounds)
 		histogram(f, "sipxdp_tick_duration_seconds",

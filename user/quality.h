@@ -26,6 +26,16 @@ struct stream_quality {
 /* owner may be NULL (a stream no call claims): the codec is then PT-%u. */
 void quality_of(const struct stream_rec *s, const struct media_call *owner, struct stream_quality *q);
 
+/*
+ * Milliseconds as every output writes them: to the nanosecond (finer
+ * digits are arithmetic, not measurement), so that a record and a HEP
+ * report of the same stream say the same number.
+ */
+static inline double quality_round_ms(double ms)
+{
+	return __builtin_round(ms * 1e6) / 1e6;
+}
+
 /* Jitter in ns << 4 (struct stream_state) to milliseconds. */
 static inline double quality_jitter_ms(uint64_t q4)
 {

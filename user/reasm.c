@@ -65,6 +65,7 @@ int reasm_udp(const struct sipxdp_meta *m, const uint8_t *frame, struct msg *msg
 	if (addrs_of(m, frame, &msg->src, &msg->dst))
 		return -EINVAL;
 	msg->ts_ns = m->ts_ns;
+	msg->proto = IPPROTO_UDP;
 	return udp_to_msg(frame + m->l4_off, m->cap_len - m->l4_off, msg);
 }
 
@@ -87,7 +88,7 @@ static void on_tcp_msg(void *ctx, const struct tcpsip_flow *flow, const char *da
 {
 	struct reasm *r = ctx;
 	struct msg msg = {
-		.ts_ns = ts, .ifindex = r->ifindex, .src = flow->src, .dst = flow->dst,
+		.ts_ns = ts, .ifindex = r->ifindex, .proto = IPPROTO_TCP, .src = flow->src, .dst = flow->dst,
 		.sport = flow->sport, .dport = flow->dport, .payload = data, .len = len,
 	};
 
@@ -97,7 +98,7 @@ static void on_tcp_msg(void *ctx, const struct tcpsip_flow *flow, const char *da
 static void fragment(struct reasm *r, const struct sipxdp_meta *m, const uint8_t *frame)
 {
 	struct ipfrag_result res;
-	struct msg msg = { .ts_ns = m->ts_ns, .ifindex = m->ifindex };
+	struct msg msg = { .ts_ns = m->ts_ns, .ifindex = m->ifindex, .proto = IPPROTO_UDP };
 	int rc;
 
 	rc = ipfrag_feed(r->frags, frame + m->l3_off, m->cap_len - m->l3_off, m->ts_ns, &res);

@@ -14,10 +14,9 @@
 #include "rtp_stats.h"
 #include "util.h"
 
-/* Milliseconds to the nanosecond: finer digits are arithmetic, not measurement. */
 static json_t *json_ms(double ms)
 {
-	return json_real(round(ms * 1e6) / 1e6);
+	return json_real(quality_round_ms(ms));
 }
 
 static json_t *unix_time(const struct record_writer *w, uint64_t t)

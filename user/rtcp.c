@@ -64,6 +64,7 @@ static int parse_sr_rr(const uint8_t *h, size_t n, size_t fixed, struct walk *w,
 	if (!w->have_sender) {
 		w->have_sender = true;
 		out->sender_ssrc = ssrc;
+		out->sender_pt = h[1];
 	}
 	mine = ssrc == out->sender_ssrc;
 	if (mine && h[1] == RTCP_PT_SR && !out->has_sr) {

@@ -61,6 +61,7 @@ struct rtcp_xr_voip {
 
 struct rtcp_packet {			/* one compound packet, summarised */
 	uint32_t sender_ssrc;		/* of the first SR/RR; 0 when there is none */
+	uint8_t sender_pt;		/* its packet type, RTCP_PT_SR or RTCP_PT_RR; 0 when there is none */
 	bool has_sr;			/* sr is from an SR of sender_ssrc */
 	struct rtcp_sender_info sr;
 	int nreports;

@@ -15,6 +15,7 @@
 
 #include "dataplane.h"
 #include "dialog.h"
+#include "hepsend.h"
 #include "histogram.h"
 #include "media.h"
 #include "quality.h"
@@ -41,6 +42,7 @@ struct iface_view {
 };
 
 struct callmetrics;
+struct hepout;
 
 /* What the agent says of itself (set by the agent, not snapshot_take). */
 struct agent_view {
@@ -58,6 +60,9 @@ struct agent_view {
 	uint64_t records_written, records_failed;
 	uint64_t records_reopens, records_reopen_failures;	/* SIGHUP */
 	const struct callmetrics *cm;		/* NULL: no distributions */
+	const struct hepout *hep;		/* --hep: messages made; NULL: HEP off */
+	unsigned int nhep;
+	struct hep_collector_stats hep_collectors[HEP_MAX_COLLECTORS];	/* copied: the sender writes them */
 };
 
 struct snapshot {

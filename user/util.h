@@ -13,6 +13,7 @@
 
 /* Declared, not included: util.h goes where linux/bpf.h may not (libpcap's own struct bpf_insn). */
 struct sipxdp_addr;
+struct sockaddr_storage;
 
 #define NS_PER_SEC 1000000000ULL
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -46,6 +47,12 @@ char *addr_port_str(char *buf, size_t n, const struct sipxdp_addr *a, uint16_t p
  * (empty, a non-digit, or above max).
  */
 int parse_dec(const char *s, size_t n, unsigned long max, unsigned long *out);
+
+/*
+ * A numeric "ADDR:PORT" ("[ADDR]:PORT" for IPv6; no names, no lookup) into
+ * a socket address, its size in *sslen.  0, or -EINVAL with why in err.
+ */
+int parse_addr_port(const char *s, struct sockaddr_storage *ss, unsigned int *sslen, char *err, size_t errlen);
 
 /* s[0..n) equals the NUL-terminated lit, ASCII case-insensitively. */
 bool mem_eq_ci(const char *s, size_t n, const char *lit);

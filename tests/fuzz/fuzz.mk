@@ -7,7 +7,8 @@
 #
 # tests/fuzz/fuzz_X.c is linked with user/X.c, user/util.c, user/hashing.c
 # (libsodium) and FUZZ_EXTRA_X (sources, or objects built by a rule here:
-# uxdp's is the XDP program compiled natively, instrumented).  Each target
+# uxdp's is the XDP program compiled natively, instrumented), and with
+# FUZZ_LIBS_X.  Each target
 # keeps its corpus in $(BUILD)/fuzz/corpus-X (seeded by tests/fuzz/seed.sh,
 # and grown by every run), its log in $(BUILD)/fuzz/X.log and any crashing
 # input in $(BUILD)/fuzz/artifacts-X/.  All targets run even when one fails;
@@ -30,6 +31,9 @@ FUZZ_EXTRA_tcpsip  := user/sip.c
 FUZZ_EXTRA_sipbody := user/sdp.c
 FUZZ_EXTRA_replay  := user/log.c
 FUZZ_EXTRA_uxdp    := user/umap.c user/log.c $(BUILD)/fuzz/uxdp_prog.o
+FUZZ_EXTRA_hep     := user/hepjson.c user/rtcp.c
+# Libraries beyond libsodium that a target needs.
+FUZZ_LIBS_hep      := -ljansson
 
 FUZZ_NAMES := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BINS  := $(patsubst %,$(BUILD)/fuzz/fuzz_%,$(FUZZ_NAMES))
@@ -45,7 +49,7 @@ $(BUILD)/fuzz:
 define fuzz_rule
 $(BUILD)/fuzz/fuzz_$(1): tests/fuzz/fuzz_$(1).c user/$(1).c user/util.c user/hashing.c $(FUZZ_EXTRA_$(1)) $(FUZZ_HDRS) | $(BUILD)/fuzz
 	$$(call msg,FUZZ-CC,$$@)
-	$$(Q)$$(CLANG) $$(FUZZ_CFLAGS) $$(filter %.c %.o,$$^) -lsodium -pthread -o $$@
+	$$(Q)$$(CLANG) $$(FUZZ_CFLAGS) $$(filter %.c %.o,$$^) $$(FUZZ_LIBS_$(1)) -lsodium -pthread -o $$@
 endef
 $(foreach t,$(FUZZ_NAMES),$(eval $(call fuzz_rule,$(t))))
 

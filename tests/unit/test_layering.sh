@@ -15,20 +15,20 @@ cd "$(dirname "$0")/../.."
 declare -A layer=(
 	[sipxdp]=0 [rtp_stats]=0
 	[util]=1 [log]=1 [hashing]=1 [histogram]=1
-	[sip]=2 [sdp]=2 [rtcp]=2 [emodel]=2 [ipfrag]=2 [peers]=2 [http]=2 [privs]=2 [service]=2 [umap]=2
-	[sipbody]=3 [codec]=3 [tcpsip]=3
+	[sip]=2 [sdp]=2 [rtcp]=2 [emodel]=2 [ipfrag]=2 [peers]=2 [http]=2 [privs]=2 [service]=2 [umap]=2 [hep]=2
+	[sipbody]=3 [codec]=3 [tcpsip]=3 [hepjson]=3 [hepsend]=3
 	[msg]=4 [dataplane]=4 [capture]=4 [replay]=4 [sipxdp.skel]=4
 	[reasm]=5 [endpoints]=5 [kern]=5 [links]=5 [uxdp]=5
 	[media]=6
 	[dialog]=7 [quality]=7
-	[record]=8 [snapshot]=8 [callmetrics]=8
+	[record]=8 [snapshot]=8 [callmetrics]=8 [hepout]=8
 	[prom]=9 [show]=9 [opts]=9
 	[ifaces]=10
 	[main]=11
 )
 # Library headers and the modules allowed to include them.
 declare -A only_in=(
-	[bpf/]=kern [sipxdp.skel.h]=kern [jansson.h]=record [pcap]=capture [libmnl]=links
+	[bpf/]=kern [sipxdp.skel.h]=kern [jansson.h]="record hepjson" [pcap]=capture [libmnl]=links
 	[microhttpd.h]=http [cap-ng.h]=privs [systemd/]=service
 	[kern.h]="main ifaces" [capture.h]=main [links.h]=ifaces [uxdp.h]=main [uxdp/]=uxdp
 )

@@ -55,6 +55,35 @@ static void test_defaults(void **state)
 	assert_null(o.read);
 	assert_int_equal(o.read_engine, READ_ENGINE_AUTO);
 	assert_int_equal(o.verbose, 0);
+	/* HEP is off unless asked. */
+	assert_int_equal(o.nr_hep, 0);
+	assert_int_equal(o.hep_id, 0);
+	assert_null(o.hep_password);
+	assert_null(o.hep_node);
+	assert_true(o.hep_report_interval == 30);
+}
+
+/* --hep: UDP and TCP collectors, IPv4 and IPv6, up to four; with --read too. */
+static void test_hep(void **state)
+{
+	struct opts o;
+
+	(void)state;
+	assert_int_equal(parse(&o, "-i", "eth0", "--hep", "192.0.2.9:9060", "--hep", "tcp:[2001:db8::1]:9061",
+			       "--hep", "udp:[::1]:9060", "--hep-id", "4294967295", "--hep-password", "k",
+			       "--hep-node", "gw-1", "--hep-report-interval", "1", NULL), 0);
+	assert_int_equal(o.nr_hep, 3);
+	assert_string_equal(o.hep[1], "tcp:[2001:db8::1]:9061");
+	assert_int_equal(o.hep_id, 4294967295U);
+	assert_string_equal(o.hep_password, "k");
+	assert_string_equal(o.hep_node, "gw-1");
+	assert_true(o.hep_report_interval == 1);
+	assert_int_equal(parse(&o, "--read", "x.pcap", "--hep", "127.0.0.1:9060", NULL), 0);
+	assert_int_equal(o.nr_hep, 1);
+	assert_int_equal(parse(&o, "-i", "e", "--hep", "1.1.1.1:1", "--hep", "1.1.1.1:2", "--hep", "1.1.1.1:3",
+			       "--hep", "1.1.1.1:4", NULL), 0);
+	assert_int_equal(parse(&o, "-i", "e", "--hep", "1.1.1.1:1", "--hep", "1.1.1.1:2", "--hep", "1.1.1.1:3",
+			       "--hep", "1.1.1.1:4", "--hep", "1.1.1.1:5", NULL), -EINVAL);
 }
 
 static void test_values(void **state)
@@ -108,6 +137,11 @@ static void test_errors(void **state)
 		{ "--interval", "1", NULL, NULL }, { "-i", "eth0", "--read", "x.pcap" },
 		{ "--read", "x.pcap", "--egress", NULL }, { "-i", NULL, NULL, NULL },
 		{ "--read", "x.pcap", "--read-engine", "fast" }, { "-i", "eth0", "--read-engine", "user" },
+		{ "-i", "eth0", "--hep", "homer:9060" }, { "-i", "eth0", "--hep", "192.0.2.1" },
+		{ "-i", "eth0", "--hep", "sctp:192.0.2.1:9060" }, { "-i", "eth0", "--hep", "tcp:[::1:9060" },
+		{ "-i", "eth0", "--hep", "192.0.2.1:0" }, { "-i", "eth0", "--hep-id", "4294967296" },
+		{ "-i", "eth0", "--hep-report-interval", "0.5" }, { "-i", "eth0", "--hep-password", "" },
+		{ "-i", "eth0", "--hep-node", "" },
 	};
 	struct opts o;
 	size_t i;
@@ -196,6 +230,10 @@ static void render(const struct opts *o, char *buf, size_t size)
 		OUT("sip=%u ", o->sip_ports[i]);
 	for (i = 0; i < o->nr_tls_ports; i++)
 		OUT("tls=%u ", o->tls_ports[i]);
+	for (i = 0; i < o->nr_hep; i++)
+		OUT("hep=%s ", o->hep[i]);
+	OUT("hepid=%u heppw=%s hepnode=%s hepiv=%g ", o->hep_id, o->hep_password ?: "-", o->hep_node ?: "-",
+	    o->hep_report_interval);
 	OUT("mode=%d egress=%d tf=%s listen=%s peers=%s series=%u interval=%g json=%s read=%s rt=%u show=%d "
 	    "promisc=%d grace=%g setup=%g rtp=%g maxdur=%g calls=%u streams=%u offer=%g offersrc=%g "
 	    "offereps=%u perc=%u perpair=%u unp=%u unpshare=%g pressure=%g kmem=%u v=%u user=%s",
@@ -223,7 +261,8 @@ static const char *const every[][2] = {
 	{ "max-streams-per-call", "8" }, { "max-ssrcs-per-pair", "9" }, { "unpaired-streams", "10" },
 	{ "unpaired-share", "0.11" }, { "offer-share", "0.12" }, { "offer-source-share", "0.13" },
 	{ "offer-endpoints", "14" }, { "pressure-setup-timeout", "15" }, { "max-kernel-memory", "16" },
-	{ "verbose", NULL }, { "user", "nobody" },
+	{ "verbose", NULL }, { "user", "nobody" }, { "hep", "tcp:[2001:db8::9]:9061" }, { "hep-id", "2001" },
+	{ "hep-password", "s3cret" }, { "hep-node", "gw-east" }, { "hep-report-interval", "7.5" },
 };
 
 /* Options only the command line takes, and --read with what needs it (it excludes -i: checked apart). */
@@ -425,6 +464,7 @@ int main(void)
 		cmocka_unit_test(test_values),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_too_many),
+		cmocka_unit_test(test_hep),
 		cmocka_unit_test(test_help_defaults),
 		cmocka_unit_test(test_config_every_option),
 		cmocka_unit_test(test_config_syntax_and_precedence),

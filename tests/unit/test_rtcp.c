@@ -178,6 +178,7 @@ static void test_sr_two_reports(void **state)
 	assert_int_equal(parse(&w, &m), 0);
 	assert_int_equal(m.nparts, 1);
 	assert_int_equal(m.sender_ssrc, 0x11223344);
+	assert_int_equal(m.sender_pt, RTCP_PT_SR);
 	assert_true(m.has_sr);
 	assert_true(m.sr.ntp == 0xe1a2b3c480000000ULL);
 	assert_int_equal(m.sr.rtp_ts, 0x01020304);
@@ -214,6 +215,7 @@ static void test_rr(void **state)
 	assert_int_equal(parse(&w, &m), 0);
 	assert_int_equal(m.nparts, 1);
 	assert_int_equal(m.sender_ssrc, 0xdeadbeef);
+	assert_int_equal(m.sender_pt, RTCP_PT_RR);
 	assert_false(m.has_sr);
 	assert_int_equal(m.nreports, 1);
 	assert_int_equal(m.reports[0].ssrc, 0x01020304);
@@ -342,6 +344,7 @@ static void test_xr_voip(void **state)
 	assert_int_equal(parse_exact(w.b + w.ends[0], w.n - w.ends[0], &m), 0);
 	assert_int_equal(m.nparts, 1);
 	assert_int_equal(m.sender_ssrc, 0);
+	assert_int_equal(m.sender_pt, 0);
 	assert_int_equal(m.nxr_voip, 1);
 
 	/* Five VoIP blocks: four kept, one counted. */
