@@ -12,17 +12,20 @@ BUILD=${BUILD:-build}
 tiers=("$@")
 [ ${#tiers[@]} -eq 0 ] && tiers=(unit prog net conformance)
 
-passed=0 failed=0 skipped=0 rc=0
+passed=0 failed=0 skipped=0 rc=0 t0=$SECONDS
 note() { printf '== %s\n' "$*"; }
 
-tally() {	# tally NAME RC
+tally() {	# tally NAME RC: its result, and how long it took since the last one
+	local took="($((SECONDS - t0)) s)"
+
+	t0=$SECONDS
 	case "$2" in
-	0) passed=$((passed + 1)); note "$1: ok" ;;
-	77) skipped=$((skipped + 1)); note "$1: skipped"
+	0) passed=$((passed + 1)); note "$1: ok $took" ;;
+	77) skipped=$((skipped + 1)); note "$1: skipped $took"
 	    if [ "${CI:-}" = true ]; then
 		    failed=$((failed + 1)); note "$1: skipped under CI=true: counted as a failure"
 	    fi ;;
-	*) failed=$((failed + 1)); note "$1: FAILED (exit $2)" ;;
+	*) failed=$((failed + 1)); note "$1: FAILED (exit $2) $took" ;;
 	esac
 }
 

@@ -12,6 +12,43 @@ captures()
 	find "$1" -type f \( -name '*.pcap' -o -name '*.pcapng' -o -name '*.cap' \) | sort
 }
 
+# each_capture FUNC - FUNC CAP REL DIR for every capture under DATA, as
+# many at once as there are CPUs (CONFORMANCE_JOBS sets it), each with a
+# directory of its own under $out and its own pass, fail and n counters
+# (set by FUNC as the serial loops did), which are then added to the
+# script's.  What each printed is shown in capture order.  The captures are
+# read offline: nothing here depends on time, so two at once check the same.
+each_capture()
+{
+	local fn=$1 cap i=0 j p f k
+	local jobs=${CONFORMANCE_JOBS:-$(nproc)}
+	local -a caps
+
+	mapfile -t caps < <(captures "$DATA")
+	for cap in "${caps[@]}"; do
+		mkdir -p "$out/job$i"
+		(
+			pass=0 fail=0 n=0
+			"$fn" "$cap" "${cap#"$DATA"/}" "$out/job$i" >"$out/job$i/log" 2>&1
+			echo "$pass $fail $n" >"$out/job$i/counts"
+		) &
+		i=$((i + 1))
+		while [ "$(jobs -rp | wc -l)" -ge "$jobs" ]; do
+			wait -n
+		done
+	done
+	wait
+	for ((j = 0; j < i; j++)); do
+		cat "$out/job$j/log"
+		if read -r p f k <"$out/job$j/counts"; then
+			pass=$((pass + p)) fail=$((fail + f)) n=$((n + k))
+		else
+			fail=$((fail + 1))
+			echo "FAIL ${caps[j]#"$DATA"/}: its job ended without counts"
+		fi
+	done
+}
+
 # unsupported REL - true, with a line saying why, if the sourcing script's
 # UNSUPPORTED table (capture path under DATA -> reason) lists REL.
 unsupported()

@@ -54,44 +54,50 @@ read_as()
 		--textfile "$dir/m.prom" "${SIP_PORT_ARGS[@]}" 2>"$dir/err"
 }
 
-n=0 records=0 streams=0
-while IFS= read -r cap; do
-	rel=${cap#"$DATA"/}
+n=0
+# one CAP REL DIR - a capture read by both engines (each_capture).
+one()
+{
+	local cap=$1 rel=$2 d=$3 c st
+
+	install -d -o nobody "$d/u"
 	sip_port_args "$cap"
 	n=$((n + 1))
-	if ! read_as root kernel 4 "$cap" "$out"; then
-		fail=$((fail + 1)); echo "FAIL $rel: the kernel engine exited non-zero"; sed 's/^/    /' "$out/err"
-		continue
+	if ! read_as root kernel 4 "$cap" "$d"; then
+		fail=$((fail + 1)); echo "FAIL $rel: the kernel engine exited non-zero"; sed 's/^/    /' "$d/err"
+		return 0
 	fi
-	if ! read_as nobody user 4 "$cap" "$out/u"; then
+	if ! read_as nobody user 4 "$cap" "$d/u"; then
 		fail=$((fail + 1)); echo "FAIL $rel: the user engine, as nobody, exited non-zero"
-		sed 's/^/    /' "$out/u/err"
-		continue
+		sed 's/^/    /' "$d/u/err"
+		return 0
 	fi
-	touch "$out/calls.json" "$out/u/calls.json"
-	if cmp -s "$out/calls.json" "$out/u/calls.json"; then
+	touch "$d/calls.json" "$d/u/calls.json"
+	if cmp -s "$d/calls.json" "$d/u/calls.json"; then
 		pass=$((pass + 1))
 	else
 		fail=$((fail + 1))
 		echo "FAIL $rel: the records of the kernel and of user space differ"
-		diff "$out/calls.json" "$out/u/calls.json" | head -10 | cut -c1-300 | sed 's/^/    /'
+		diff "$d/calls.json" "$d/u/calls.json" | head -10 | cut -c1-300 | sed 's/^/    /'
 	fi
-	if diff <(timeless "$out/m.prom") <(timeless "$out/u/m.prom") >"$out/prom.diff"; then
+	if diff <(timeless "$d/m.prom") <(timeless "$d/u/m.prom") >"$d/prom.diff"; then
 		pass=$((pass + 1))
 	else
 		fail=$((fail + 1))
 		echo "FAIL $rel: the text files of the kernel and of user space differ"
-		head -10 "$out/prom.diff" | sed 's/^/    /'
+		head -10 "$d/prom.diff" | sed 's/^/    /'
 	fi
-	mv "$out/u/calls.json" "$out/u/calls4.json"
-	read_as nobody user 1 "$cap" "$out/u"
-	touch "$out/u/calls.json"
-	check "$rel: user space, one thread and four: the same records" cmp -s "$out/u/calls4.json" "$out/u/calls.json"
-	c=$(grep -c . "$out/calls.json")
-	st=$(grep -o '"ssrc"' "$out/calls.json" | wc -l)
-	records=$((records + c)) streams=$((streams + st))
+	mv "$d/u/calls.json" "$d/u/calls4.json"
+	read_as nobody user 1 "$cap" "$d/u"
+	touch "$d/u/calls.json"
+	check "$rel: user space, one thread and four: the same records" cmp -s "$d/u/calls4.json" "$d/u/calls.json"
+	c=$(grep -c . "$d/calls.json")
+	st=$(grep -o '"ssrc"' "$d/calls.json" | wc -l)
 	echo "ok $rel: $c records, $st streams"
-done < <(captures "$DATA")
+}
+each_capture one
+read -r records streams < <(cat "$out"/job*/log | awk '/^ok .* records, .* streams$/ {r += $(NF - 3); s += $(NF - 1)}
+	END {print r + 0, s + 0}')
 echo "-- $n captures compared, kernel against user space: $records call records with $streams streams"
 [ $n -gt 0 ] || { echo "FAIL: no capture under $DATA"; fail=$((fail + 1)); }
 

@@ -34,38 +34,42 @@ declare -A UNSUPPORTED=(
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 n=0
-while IFS= read -r cap; do
-	rel=${cap#"$DATA"/}
-	tshark -r "$cap" -q -z rtp,streams >"$out/tshark.txt" 2>/dev/null
+# one CAP REL DIR - a capture's streams against tshark's (each_capture).
+one()
+{
+	local cap=$1 rel=$2 d=$3
+
+	tshark -r "$cap" -q -z rtp,streams >"$d/tshark.txt" 2>/dev/null
 	# Rows of the table: lines with an SSRC column.
-	grep -qE ' 0x[0-9A-Fa-f]{8} ' "$out/tshark.txt" || continue
-	tshark -r "$cap" -Y sip -T fields -e sip.Method 2>/dev/null | grep -q INVITE || continue
-	unsupported "$rel" && continue
+	grep -qE ' 0x[0-9A-Fa-f]{8} ' "$d/tshark.txt" || return 0
+	tshark -r "$cap" -Y sip -T fields -e sip.Method 2>/dev/null | grep -q INVITE || return 0
+	unsupported "$rel" && return 0
 	n=$((n + 1))
-	read_capture "$cap" "$rel" "$out" || { fail=$((fail + 1)); continue; }
-	sip_endpoints "$cap" >"$out/endpoints"
-	if /usr/bin/python3 tests/net/compare_tshark.py --tshark "$out/tshark.txt" \
-		--calls-json "$out/calls.json" --jitter-tol 0.01 --delta-tol 0.01 --rel-tol 0.01 \
-		--sip-endpoints "$out/endpoints" >"$out/cmp"; then
+	read_capture "$cap" "$rel" "$d" || { fail=$((fail + 1)); return 0; }
+	sip_endpoints "$cap" >"$d/endpoints"
+	if /usr/bin/python3 tests/net/compare_tshark.py --tshark "$d/tshark.txt" \
+		--calls-json "$d/calls.json" --jitter-tol 0.01 --delta-tol 0.01 --rel-tol 0.01 \
+		--sip-endpoints "$d/endpoints" >"$d/cmp"; then
 		pass=$((pass + 1))
-		echo "ok $rel: $(grep -c '^ok' "$out/cmp") streams"
+		echo "ok $rel: $(grep -c '^ok' "$d/cmp") streams"
 		# The same records read in one thread, byte for byte.
-		rm -f "$out/serial.json"
-		"$SIPXDP" --read "$cap" --read-threads 1 --calls-json "$out/serial.json" "${SIP_PORT_ARGS[@]}" 2>/dev/null
-		touch "$out/serial.json"
-		if cmp -s "$out/calls.json" "$out/serial.json"; then
+		rm -f "$d/serial.json"
+		"$SIPXDP" --read "$cap" --read-threads 1 --calls-json "$d/serial.json" "${SIP_PORT_ARGS[@]}" 2>/dev/null
+		touch "$d/serial.json"
+		if cmp -s "$d/calls.json" "$d/serial.json"; then
 			pass=$((pass + 1))
 		else
 			fail=$((fail + 1))
 			echo "FAIL $rel: the records of --read-threads 4 and 1 differ"
-			diff <(jq -S . "$out/serial.json") <(jq -S . "$out/calls.json") | head -20 | sed 's/^/    /'
+			diff <(jq -S . "$d/serial.json") <(jq -S . "$d/calls.json") | head -20 | sed 's/^/    /'
 		fi
 	else
 		fail=$((fail + 1))
 		echo "FAIL $rel:"
-		grep -v '^ok' "$out/cmp" | sed 's/^/    /'
+		grep -v '^ok' "$d/cmp" | sed 's/^/    /'
 	fi
-done < <(captures "$DATA")
+}
+each_capture one
 
 [ $n -gt 0 ] || { echo "FAIL: no capture with SIP-signalled RTP under $DATA"; fail=$((fail + 1)); }
 summary "conformance rtp"

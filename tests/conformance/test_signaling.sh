@@ -34,25 +34,29 @@ declare -A UNSUPPORTED=(
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 n=0
-while IFS= read -r cap; do
-	rel=${cap#"$DATA"/}
+# one CAP REL DIR - a capture's calls against tshark's (each_capture).
+one()
+{
+	local cap=$1 rel=$2 d=$3
+
 	tshark -r "$cap" -Y sip -T fields -E separator=/t -E occurrence=f \
 		-e sip.Call-ID -e sip.Method -e sip.Status-Code -e sip.CSeq.method \
-		>"$out/fields" 2>/dev/null
-	awk -F'\t' '$2 == "INVITE"' "$out/fields" | grep -q . || continue
-	unsupported "$rel" && continue
+		>"$d/fields" 2>/dev/null
+	awk -F'\t' '$2 == "INVITE"' "$d/fields" | grep -q . || return 0
+	unsupported "$rel" && return 0
 	n=$((n + 1))
-	read_capture "$cap" "$rel" "$out" || { fail=$((fail + 1)); continue; }
-	if /usr/bin/python3 tests/conformance/calls_vs_tshark.py --tshark-fields "$out/fields" \
-		--calls-json "$out/calls.json" >"$out/cmp"; then
+	read_capture "$cap" "$rel" "$d" || { fail=$((fail + 1)); return 0; }
+	if /usr/bin/python3 tests/conformance/calls_vs_tshark.py --tshark-fields "$d/fields" \
+		--calls-json "$d/calls.json" >"$d/cmp"; then
 		pass=$((pass + 1))
-		echo "ok $rel: $(tail -1 "$out/cmp") (ports $SIP_PORTS)"
+		echo "ok $rel: $(tail -1 "$d/cmp") (ports $SIP_PORTS)"
 	else
 		fail=$((fail + 1))
 		echo "FAIL $rel (ports $SIP_PORTS):"
-		grep -v '^ok' "$out/cmp" | sed 's/^/    /'
+		grep -v '^ok' "$d/cmp" | sed 's/^/    /'
 	fi
-done < <(captures "$DATA")
+}
+each_capture one
 
 [ $n -gt 0 ] || { echo "FAIL: no capture with SIP calls found under $DATA"; fail=$((fail + 1)); }
 summary "conformance signaling"
