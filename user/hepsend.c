@@ -625,17 +625,13 @@ static void *sender(void *arg)
 
 int hepsend_start(struct hepsend *h)
 {
-	sigset_t block, old;
+	sigset_t old;
 	int err;
 
 	if (!h)
 		return 0;
 	/* The thread must not take the agent's signals: the main loop's ppoll would not wake. */
-	sigemptyset(&block);
-	sigaddset(&block, SIGINT);
-	sigaddset(&block, SIGTERM);
-	sigaddset(&block, SIGHUP);
-	pthread_sigmask(SIG_BLOCK, &block, &old);
+	block_agent_signals(&old);
 	err = pthread_create(&h->thread, NULL, sender, h);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (err) {

@@ -134,16 +134,12 @@ fail:
 
 int http_serve(struct http *h)
 {
-	sigset_t block, old;
+	sigset_t old;
 
 	if (!h)
 		return 0;
 	/* The daemon's thread must not take the agent's signals: the main loop's ppoll would not wake. */
-	sigemptyset(&block);
-	sigaddset(&block, SIGINT);
-	sigaddset(&block, SIGTERM);
-	sigaddset(&block, SIGHUP);
-	pthread_sigmask(SIG_BLOCK, &block, &old);
+	block_agent_signals(&old);
 	h->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG, 0, NULL, NULL,
 				on_request, h,
 				MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,

@@ -7,6 +7,7 @@
 #ifndef SIPXDP_UTIL_H
 #define SIPXDP_UTIL_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -73,5 +74,13 @@ const char *mem_find(const char *p, size_t len, const char *needle, size_t nlen)
  * NUL-terminated (n > 0).
  */
 size_t escape_printable(char *dst, size_t n, const char *src, size_t len);
+
+/*
+ * Block the agent's own signals (SIGINT, SIGTERM, SIGHUP) in the calling
+ * thread, the mask before in old: a thread started meanwhile inherits the
+ * block and never takes them, so the main loop's ppoll wakes for them.
+ * pthread_sigmask(SIG_SETMASK, old, NULL) after.
+ */
+void block_agent_signals(sigset_t *old);
 
 #endif /* SIPXDP_UTIL_H */
