@@ -126,7 +126,7 @@ PARSER_SRCS := user/util.c user/hashing.c user/sip.c user/sipbody.c user/sdp.c u
 # The logic above the data plane (user/dataplane.h): no libbpf either.  Unit
 # tests run it against the in-memory data plane of tests/unit/fake_dp.c.
 LOGIC_SRCS := user/log.c user/reasm.c user/endpoints.c user/media.c user/dialog.c user/quality.c user/record.c user/hepjson.c user/hepout.c \
-	user/peers.c user/callmetrics.c \
+	user/peers.c user/callmetrics.c user/state.c \
 	user/snapshot.c user/prom.c user/show.c user/opts.c user/replay.c user/umap.c user/uxdp.c
 # Only these may include libbpf or the skeleton.
 KERN_SRCS := user/kern.c user/capture.c
