@@ -125,23 +125,52 @@ static int pin_path(char *buf, size_t n, const char *dir, const char *prefix, co
 	return len < 0 || (size_t)len >= n ? -ENAMETOOLONG : 0;
 }
 
-/* The instance's directory, made if missing, on a BPF filesystem (pins live nowhere else). */
-static int pin_dir_open(const char *dir)
+/* path's parent directory into buf ("/" for "/x"). */
+static void parent_of(char *buf, size_t n, const char *path)
 {
-	char parent[PATH_MAX];
-	struct statfs sf;
 	char *slash;
 
-	snprintf(parent, sizeof(parent), "%s", dir);
-	slash = strrchr(parent, '/');
-	if (slash && slash != parent)
+	snprintf(buf, n, "%s", path);
+	slash = strrchr(buf, '/');
+	if (slash == buf)
+		slash[1] = '\0';
+	else if (slash)
 		*slash = '\0';
-	if (statfs(parent, &sf)) {
-		pr_err("--state-dir %s: %s\n", parent, strerror(errno));
-		return -errno;
+}
+
+static bool on_bpffs(const char *path)
+{
+	struct statfs sf;
+
+	return !statfs(path, &sf) && sf.f_type == BPF_FS_MAGIC;
+}
+
+/*
+ * The instance's directory, made if missing, in --state-dir on a BPF
+ * filesystem (pins live nowhere else); --state-dir itself made when its
+ * parent is the BPF filesystem (run as root; under the unit it is made
+ * before, as its user's).
+ */
+static int pin_dir_open(const char *dir)
+{
+	char state_dir[PATH_MAX], up[PATH_MAX];
+	struct stat sb;
+
+	parent_of(state_dir, sizeof(state_dir), dir);
+	if (stat(state_dir, &sb) && errno == ENOENT) {
+		parent_of(up, sizeof(up), state_dir);
+		if (!on_bpffs(up)) {
+			pr_err("--state-dir %s: no such directory, and %s is no BPF filesystem to make it in "
+			       "(mount -t bpf bpf %s)\n", state_dir, up, up);
+			return -ENOENT;
+		}
+		if (mkdir(state_dir, 0700) && errno != EEXIST) {
+			pr_err("--state-dir %s: make it: %s\n", state_dir, strerror(errno));
+			return -errno;
+		}
 	}
-	if (sf.f_type != BPF_FS_MAGIC) {
-		pr_err("--state-dir %s: not a BPF filesystem (mount -t bpf bpf %s)\n", parent, parent);
+	if (!on_bpffs(state_dir)) {
+		pr_err("--state-dir %s: not on a BPF filesystem (mount -t bpf bpf DIR)\n", state_dir);
 		return -ENOTDIR;
 	}
 	if (mkdir(dir, 0700) && errno != EEXIST) {
