@@ -20,6 +20,7 @@ MULTIARCH := $(shell $(CC) -print-multiarch 2>/dev/null)
 CFLAGS   ?= -O2 -g
 SIPXDP_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -Iinclude -Iuser -I$(BUILD)
 LDLIBS   := -lbpf -lelf -lz -lpcap -ljansson -lsodium -lmnl -lmicrohttpd -lsystemd -lcap-ng -lm -pthread
+# BPF_EXTRA_CFLAGS: a variant of the program (tests/net/test_restart.sh builds one).
 BPF_CFLAGS := -g -O2 -target bpf -Wall -Werror -D__TARGET_ARCH_$(ARCH) \
 	-Iinclude -Ibpf -I/usr/include/$(MULTIARCH)
 
@@ -61,7 +62,7 @@ $(BUILD) $(BUILD)/user $(BUILD)/tests:
 
 $(BUILD)/sipxdp.bpf.o: bpf/sipxdp.bpf.c bpf/parsing.h include/sipxdp.h include/rtp_stats.h | $(BUILD)
 	$(call msg,BPF,$@)
-	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+	$(Q)$(CLANG) $(BPF_CFLAGS) $(BPF_EXTRA_CFLAGS) -c $< -o $@
 
 $(BUILD)/sipxdp.skel.h: $(BUILD)/sipxdp.bpf.o
 	$(call msg,GEN-SKEL,$@)
