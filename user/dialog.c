@@ -569,6 +569,7 @@ void dialog_free(struct dialogs *d)
 
 	HASH_ITER(hh, d->by_id, call, tmp) {
 		HASH_DEL(d->by_id, call);
+		media_call_forget(d->media, &call->media);
 		free(call->wire_id);
 		free(call);
 	}

@@ -568,6 +568,19 @@ void media_call_release(struct media *m, struct media_call *mc)
 	mc->nep = 0;
 }
 
+void media_call_forget(struct media *m, struct media_call *mc)
+{
+	struct stream_rec *s, *next;
+
+	(void)m;
+	for (s = mc->streams; s; s = next) {
+		next = s->owner_next;
+		if (s->closed)
+			free(s);
+	}
+	mc->streams = NULL;
+}
+
 /* --- a restart -------------------------------------------------------- */
 
 static int adopt_one(void *ctx, const struct endpoint_key *key, const struct endpoint_info *info)

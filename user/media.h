@@ -209,6 +209,13 @@ void media_call_refresh(struct media *m, struct media_call *mc);
 /* ... and then: its streams and endpoints are let go, in the kernel too. */
 void media_call_release(struct media *m, struct media_call *mc);
 
+/*
+ * At exit, the calls let go without their release: their closed streams
+ * (out of the kernel and of the table, on their lists only) freed.  The
+ * others are media_free()'s.
+ */
+void media_call_forget(struct media *m, struct media_call *mc);
+
 /* --- a restart (state.c reads the file, dialog.c puts the calls back) --- */
 
 /* A stream of a call as a state file carries it. */
