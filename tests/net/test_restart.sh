@@ -27,6 +27,10 @@
 #     a state file whose kernel state is gone (the call written out at
 #     once, nothing pushed); an endpoint and a stream left in the pinned
 #     maps that no state file explains (gone after the grace period).
+#  4. As the unit runs it (its user, its capabilities, --egress): the pins
+#     the user's, no capability left, the state file the user's; the next
+#     agent, on one interface, takes that one's XDP and tcx links over and
+#     removes the other's.
 #
 # Environment: SIPXDP (agent binary, default build/sipxdp), KEEP=1 keeps the
 # work directory.  Exit: 0 all checks passed, 1 a check failed, 77 skipped.
@@ -401,29 +405,41 @@ useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nolo
 NET_CLEANUP_HOOKS+=("userdel -f $SVC_USER 2>/dev/null")
 chmod 0755 "$DIR"
 mkdir -m 0700 "$BPFFS/svc" "$DIR/svc" && chown "$SVC_USER:" "$BPFFS/svc" "$DIR/svc"
-svc_agent()	# svc_agent LOG: the agent as the unit starts it, --persist
+svc_agent()	# svc_agent LOG IFACE...: the agent as the unit starts it, --persist, --egress
 {
+	local log=$1 i
+	local -a ifs=()
+
+	shift
+	for i in "$@"; do ifs+=(-i "$i"); done
 	ip netns exec "$NS_GW" setpriv --reuid="$SVC_USER" --regid="$SVC_USER" --init-groups \
 		--inh-caps=-all,"$CAPS" --ambient-caps=-all,"$CAPS" --bounding-set=-all,"$CAPS" --no-new-privs \
-		"$SIPXDP" -i "$IF_GW1" -i "$IF_GW2" --interval 1 --user "$SVC_USER" --persist \
-		--state-dir "$BPFFS/svc" --state-file "$DIR/svc/state" >/dev/null 2>"$DIR/$1.err" </dev/null &
+		"$SIPXDP" "${ifs[@]}" --egress --interval 1 --user "$SVC_USER" --persist \
+		--state-dir "$BPFFS/svc" --state-file "$DIR/svc/state" >/dev/null 2>"$DIR/$log.err" </dev/null &
 	AGENT_PID=$!
 	NET_PIDS+=("$AGENT_PID")
-	wait_for_line "$DIR/$1.err" 'running as' 5 "$AGENT_PID"
+	wait_for_line "$DIR/$log.err" 'running as' 5 "$AGENT_PID"
 }
-check "4: as the unit's user and capabilities, --persist: started" svc_agent s1
+check "4: as the unit's user and capabilities, --persist --egress: started" svc_agent s1 "$IF_GW1" "$IF_GW2"
+check "4: ... XDP and tcx links pinned on both interfaces" test "$(ls "$BPFFS/svc/default" | grep -c '^link_')" = 4
 check "4: ... the pins made, the user's" test "$(stat -c %U "$BPFFS/svc/default/map_streams" "$BPFFS/svc/default/link_xdp_g1" | sort -u)" = "$SVC_USER"
 check "4: ... no capability left once set up" test "$(awk '$1 == "CapEff:" {print $2}' /proc/"$AGENT_PID"/status)" = 0000000000000000
 stop_agent || fail "4: agent s1 exit 0"
 check "4: the state file written after the drop, the user's, 0600" test "$(stat -c '%U %a' "$DIR/svc/state")" = "$SVC_USER 600"
-svc_agent s2 || fail "4: agent s2 started"
+# Again, on g1 only: its links taken over, g2's removed.
+svc_agent s2 "$IF_GW1" || fail "4: agent s2 started"
 check "4: ... the maps taken" grep -q 'took the maps pinned' "$DIR/s2.err"
-check "4: ... both links taken over (bpf_link_update with the unit's capabilities)" \
-	test "$(grep -c 'took over the pinned XDP link' "$DIR/s2.err")" = 2
+check "4: ... g1's XDP and tcx links taken over (bpf_link_update with the unit's capabilities)" \
+	bash -c "grep -q 'g1 (ifindex [0-9]*): took over the pinned XDP link' '$DIR/s2.err' &&
+		grep -q 'g1 egress: took over the pinned tcx link' '$DIR/s2.err'"
+check "4: ... g2's, no longer watched, removed" \
+	test "$(grep -c 'removed pinned link link_[a-z]*_g2: its interface or hook is not watched now' "$DIR/s2.err")" = 2
+for _ in $(seq 20); do xdp_attached "$NS_GW" "$IF_GW2" || break; sleep 0.1; done
+check "4: ... no XDP left on g2" not xdp_attached "$NS_GW" "$IF_GW2"
 check "4: ... the state file read" grep -q "state file $DIR/svc/state, written" "$DIR/s2.err"
 stop_agent || fail "4: agent s2 exit 0"
 ip netns exec "$NS_GW" "$SIPXDP" --detach --state-dir "$BPFFS/svc" --state-file "$DIR/svc/state" >"$DIR/detach4.out" 2>&1
-check "4: --detach as root: removed" grep -q 'removed 2 links (xdp g1, xdp g2) and 9 maps' "$DIR/detach4.out"
+check "4: --detach as root: removed" grep -q 'removed 2 links (tcx g1, xdp g1) and 9 maps' "$DIR/detach4.out"
 for _ in $(seq 20); do gw_xdp_on_neither && break; sleep 0.1; done
 check "4: ... no XDP left" gw_xdp_on_neither
 
