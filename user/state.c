@@ -1157,13 +1157,17 @@ int state_read_file(const char *path, uint8_t **buf, size_t *len)
 	size_t got = 0;
 	int fd, err = 0;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: a FIFO put there must not hang the start (it is refused below). */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0)
 		return -errno;
-	if (fstat(fd, &sb) || !S_ISREG(sb.st_mode)) {
-		err = errno ? -errno : -EINVAL;
+	if (fstat(fd, &sb))
+		err = -errno;
+	else if (!S_ISREG(sb.st_mode))
+		err = -EINVAL;	/* a directory, a FIFO: not a state file */
+	if (err) {
 		close(fd);
-		return err ? err : -EINVAL;
+		return err;
 	}
 	if ((uint64_t)sb.st_size > STATE_MAX_BYTES) {
 		close(fd);
