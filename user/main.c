@@ -1184,7 +1184,7 @@ int main(int argc, char **argv)
 	 * records; they are written out here only if the file could not be.
 	 * An agent that never got going hands on what it was handed.
 	 */
-	handed = a.o.state_file && !state_write(&a, STATE_F_EXIT);
+	handed = a.o.state_file && a.calls_ready && !state_write(&a, STATE_F_EXIT);
 	/* An agent that never got going has nothing to report: no outputs. */
 	if (!err || a.started) {
 		if (!handed)
