@@ -20,6 +20,7 @@ MULTIARCH := $(shell $(CC) -print-multiarch 2>/dev/null)
 CFLAGS   ?= -O2 -g
 SIPXDP_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -Iinclude -Iuser -I$(BUILD)
 LDLIBS   := -lbpf -lelf -lz -lpcap -ljansson -lsodium -lmnl -lmicrohttpd -lsystemd -lcap-ng -lm -pthread
+# BPF_EXTRA_CFLAGS: a variant of the program (tests/net/test_restart.sh builds one).
 BPF_CFLAGS := -g -O2 -target bpf -Wall -Werror -D__TARGET_ARCH_$(ARCH) \
 	-Iinclude -Ibpf -I/usr/include/$(MULTIARCH)
 
@@ -61,7 +62,7 @@ $(BUILD) $(BUILD)/user $(BUILD)/tests:
 
 $(BUILD)/sipxdp.bpf.o: bpf/sipxdp.bpf.c bpf/parsing.h include/sipxdp.h include/rtp_stats.h | $(BUILD)
 	$(call msg,BPF,$@)
-	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+	$(Q)$(CLANG) $(BPF_CFLAGS) $(BPF_EXTRA_CFLAGS) -c $< -o $@
 
 $(BUILD)/sipxdp.skel.h: $(BUILD)/sipxdp.bpf.o
 	$(call msg,GEN-SKEL,$@)
@@ -126,7 +127,7 @@ PARSER_SRCS := user/util.c user/hashing.c user/sip.c user/sipbody.c user/sdp.c u
 # The logic above the data plane (user/dataplane.h): no libbpf either.  Unit
 # tests run it against the in-memory data plane of tests/unit/fake_dp.c.
 LOGIC_SRCS := user/log.c user/reasm.c user/endpoints.c user/media.c user/dialog.c user/quality.c user/record.c user/hepjson.c user/hepout.c \
-	user/peers.c user/callmetrics.c \
+	user/peers.c user/callmetrics.c user/state.c \
 	user/snapshot.c user/prom.c user/show.c user/opts.c user/replay.c user/umap.c user/uxdp.c
 # Only these may include libbpf or the skeleton.
 KERN_SRCS := user/kern.c user/capture.c

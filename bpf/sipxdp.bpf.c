@@ -737,6 +737,15 @@ static __always_inline int observe(const struct hook *hk, void *data, void *end)
 	if (!h)
 		return XDP_PASS;
 	h->packets++;
+#ifdef SIPXDP_PROG_VARIANT
+	/*
+	 * Another program of the same layout, for tests/net/test_restart.sh's
+	 * upgrade (make BPF_EXTRA_CFLAGS=-DSIPXDP_PROG_VARIANT=1): it counts
+	 * frames in a padding word as well, which the test reads in the
+	 * pinned health map to see it run on the maps the first one made.
+	 */
+	h->pad[0]++;
+#endif
 
 	w = parse_l2_l3(hk, h, &c, end, &sk, &fi, &frame, &proto);
 	if (w != WALK_ON)

@@ -161,17 +161,39 @@ static __always_inline void rtp_seq_update(struct stream_state *s, __u16 seq, __
 	}
 }
 
+/*
+ * The first packet after a gap no agent watched (STREAM_F_RESUMED): what
+ * its sequence number steps over was not seen, which is not loss; and the
+ * gap is the observer's, not the network's, so neither the jitter nor the
+ * delta is taken across it (this packet is the new reference, as a first
+ * one is).  A step past RTP_MAX_DROPOUT is left to rtp_seq_update()'s jump.
+ */
+static __always_inline void rtp_stream_resume(struct stream_state *s, const struct rtp_sample *p)
+{
+	__u16 ahead = p->seq - s->max_seq;
+
+	s->flags &= ~STREAM_F_RESUMED;
+	if (ahead > 1 && ahead < RTP_MAX_DROPOUT)
+		s->unseen += ahead - 1;
+	s->last_ns = p->now_ns;
+}
+
 static __always_inline void rtp_stream_update(struct stream_state *s,
 					      const struct rtp_sample *p)
 {
+	int resumed = s->flags & STREAM_F_RESUMED;
 	__u64 before = s->packets;		/* tshark's total_nr at this packet */
 	__u8 prev_pt = s->pt;
 	__u8 pt = p->pt & (SIPXDP_NR_PT - 1);
 	__u8 code = p->clock_code;
-	__s64 delta_ns = (__s64)(p->now_ns - s->last_ns);
+	__s64 delta_ns;
 	/* tshark 4.0: "wrong timestamp" is a timestamp before the stream's first. */
 	int wrong_ts = (__s32)(p->ts - s->first_ts) < 0;
 	int regular;
+
+	if (resumed)
+		rtp_stream_resume(s, p);
+	delta_ns = (__s64)(p->now_ns - s->last_ns);
 
 	s->packets++;
 	s->bytes += p->bytes;
@@ -180,7 +202,9 @@ static __always_inline void rtp_stream_update(struct stream_state *s,
 	s->pt = pt;
 	s->clock_code = code;
 
-	if (code != CLK_NONE) {
+	if (code != CLK_NONE && resumed) {
+		s->ref_ts = p->ts;
+	} else if (code != CLK_NONE) {
 		__s32 ticks = (__s32)(p->ts - s->ref_ts);
 		__u64 nominal = rtp_ticks_to_ns(ticks < 0 ? -(__s64)ticks : ticks, code);
 		__s64 d = delta_ns - (ticks < 0 ? -(__s64)nominal : (__s64)nominal);
@@ -190,7 +214,7 @@ static __always_inline void rtp_stream_update(struct stream_state *s,
 		s->ref_ts = p->ts;
 	}
 
-	regular = !wrong_ts && !p->marker && !rtp_pt_is_cn(pt) && !rtp_pt_is_cn(prev_pt);
+	regular = !resumed && !wrong_ts && !p->marker && !rtp_pt_is_cn(pt) && !rtp_pt_is_cn(prev_pt);
 	if (regular && delta_ns > 0 && (__u64)delta_ns > s->max_delta_ns)
 		s->max_delta_ns = delta_ns;
 	if (regular && code != CLK_NONE) {
@@ -210,7 +234,10 @@ static inline __u32 rtp_ext_max_seq(const struct stream_state *s)
 	return s->cycles + s->max_seq;
 }
 
-/* Expected and lost since the last restart, and lost in all (RFC 3550 A.3). */
+/*
+ * Expected and lost since the last restart, and lost in all (RFC 3550 A.3),
+ * but for what was stepped over while no agent watched (unseen).
+ */
 static inline __s64 rtp_expected(const struct stream_state *s)
 {
 	return (__s64)rtp_ext_max_seq(s) - (__s64)s->base_seq + 1;
@@ -219,7 +246,7 @@ static inline __s64 rtp_expected(const struct stream_state *s)
 static inline __s64 rtp_lost(const struct stream_state *s)
 {
 	return s->lost_before + rtp_expected(s) -
-	       (__s64)(s->packets - s->received_base - s->strays);
+	       (__s64)(s->packets - s->received_base - s->strays) - (__s64)s->unseen;
 }
 
 /* Mean jitter, ns << 4, as tshark's running mean. */

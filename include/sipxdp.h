@@ -19,6 +19,15 @@
 #include <linux/bpf.h>	/* struct bpf_spin_lock for user space */
 #endif
 
+/*
+ * The layout of what outlives an agent (--persist pins the maps, the state
+ * file carries streams): every struct of this header kept in a map, the
+ * maps of bpf/maps.h and the program's globals.  A change to any of them,
+ * in size or in meaning, raises it; an agent finding pins of another
+ * layout refuses them (or, with --reset-state, replaces them).
+ */
+#define SIPXDP_LAYOUT_VERSION	1
+
 #define SIPXDP_MAX_SIP_PORTS	16
 #define SIPXDP_NR_PT		128	/* RTP payload types are 7 bits */
 
@@ -138,7 +147,7 @@ struct stream_state {
 	__u64 bad_received;		/* packets before the jump that bad_seq follows */
 	__u32 strays;			/* jumped packets no restart confirmed: not received */
 	__u32 pad2;
-	__u64 pad3;			/* to 168 bytes: see below */
+	__u64 unseen;			/* stepped over while no agent watched (STREAM_F_RESUMED): not lost */
 };
 /*
  * A hash map's element is a 48-byte header (struct htab_elem, kernel 6.x),
@@ -162,6 +171,12 @@ _Static_assert(STREAM_STATE_BODY == sizeof(struct bpf_spin_lock), "stream_state:
 #define STREAM_F_VALID		(1U << 0)	/* RFC 3550 A.1 probation passed: two packets in sequence */
 #define STREAM_F_UNPAIRED	(1U << 1)	/* one end only is a learned endpoint: counted in its budget */
 #define STREAM_F_CHARGED_SRC	(1U << 2)	/* ... the source's (else the destination's) */
+/*
+ * Put back from a state file into maps that were not watching (a restart
+ * without --persist): the next packet's step over the gap is unseen, not
+ * lost, and the time since the last packet seen is no gap between packets.
+ */
+#define STREAM_F_RESUMED	(1U << 3)
 
 /*
  * A held record (map `pending`): the first packets of a stream whose
@@ -293,6 +308,19 @@ struct sipxdp_event {
 
 #define SIPXDP_CLOCK_MONO	0	/* bpf_ktime_get_ns() */
 #define SIPXDP_CLOCK_META	1	/* from XDP metadata: offline replay, Unix ns */
+
+/*
+ * The value of an instance's `meta` pin (--persist): which layout made the
+ * pinned maps.  Written last, so an instance with maps but no meta was
+ * never finished and is not taken.
+ */
+#define SIPXDP_PIN_MAGIC	0x53495058	/* "SIPX" */
+struct sipxdp_pin_meta {
+	__u32 magic;
+	__u32 layout;		/* SIPXDP_LAYOUT_VERSION */
+	__u64 created_ns;	/* CLOCK_REALTIME */
+};
+_Static_assert(sizeof(struct sipxdp_pin_meta) == 16, "sipxdp_pin_meta layout");
 
 /* Offline replay puts the capture timestamp in front of the frame as XDP metadata. */
 struct sipxdp_xdp_meta {

@@ -199,6 +199,32 @@ void callmetrics_response(struct callmetrics *cm, const struct msg *msg, int met
 		set->n[method][cls]++;
 }
 
+struct cm_stream_set *callmetrics_stream_set(struct callmetrics *cm, const struct cm_stream_key *k)
+{
+	struct cm_stream_set *set;
+
+	SET_GET(cm, streams, nstreams, k, set);
+	return set;
+}
+
+struct cm_call_set *callmetrics_call_set(struct callmetrics *cm, const struct cm_call_key *k)
+{
+	struct cm_call_set *set;
+
+	SET_GET(cm, calls, ncalls, k, set);
+	return set;
+}
+
+struct cm_resp_set *callmetrics_resp_set(struct callmetrics *cm, const char peer[PEERS_NAME_MAX + 1])
+{
+	struct cm_resp_set *set;
+	char key[PEERS_NAME_MAX + 1];
+
+	memcpy(key, peer, sizeof(key));
+	SET_GET(cm, responses, nresponses, &key, set);
+	return set;
+}
+
 void callmetrics_free(struct callmetrics *cm)
 {
 	struct cm_stream_set *s, *ts;

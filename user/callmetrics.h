@@ -91,4 +91,13 @@ void callmetrics_call(struct callmetrics *cm, const struct call *call);
 void callmetrics_response(struct callmetrics *cm, const struct msg *msg, int method, int status);
 void callmetrics_free(struct callmetrics *cm);
 
+/*
+ * A restart (state.c): the label set of key k, added (after those there,
+ * as the exposition orders them) if new; NULL when the table is full or
+ * memory short, counted in overflow.
+ */
+struct cm_stream_set *callmetrics_stream_set(struct callmetrics *cm, const struct cm_stream_key *k);
+struct cm_call_set *callmetrics_call_set(struct callmetrics *cm, const struct cm_call_key *k);
+struct cm_resp_set *callmetrics_resp_set(struct callmetrics *cm, const char peer[PEERS_NAME_MAX + 1]);
+
 #endif /* SIPXDP_CALLMETRICS_H */

@@ -33,6 +33,14 @@ struct dp_opts {
 	bool offline;		/* timestamps from XDP metadata, nothing attached */
 	bool egress;		/* load the TC egress program too */
 	bool may_fall_back;	/* a load refused for lack of privilege is the caller's to report */
+	/*
+	 * --persist: the instance's directory on a BPF filesystem, where the
+	 * maps and links are pinned (and taken from, when an earlier agent of
+	 * the same layout left them); NULL: nothing pinned.  reset_pins: pins
+	 * of another layout are replaced rather than refused.
+	 */
+	const char *pin_dir;
+	bool reset_pins;
 };
 
 /* Largest frame run offline: beyond a page, the kernel hands a frags-aware program a multi-buffer frame. */
@@ -64,6 +72,8 @@ struct dp_health {
 
 /* One stream as read: a consistent copy (taken under the stream's lock). */
 typedef int (*dp_stream_cb)(void *ctx, const struct stream_key *key, const struct stream_state *st);
+/* One endpoint as read. */
+typedef int (*dp_endpoint_cb)(void *ctx, const struct endpoint_key *key, const struct endpoint_info *info);
 
 struct dp_ops {
 	/* Add or replace a media endpoint (its unpaired-stream count starts at 0 when it is new). */
@@ -86,6 +96,16 @@ struct dp_ops {
 	int (*health)(struct dp *dp, struct dp_health *h);
 	/* Drop held RTP records (see `pending`) last seen before older_than_ns; returns how many, or -errno. */
 	int (*pending_expire)(struct dp *dp, uint64_t older_than_ns);
+	/*
+	 * Every endpoint in the map (cb as streams_read's): what an earlier
+	 * agent left there, when the maps outlived it (--persist).
+	 */
+	int (*endpoints_read)(struct dp *dp, dp_endpoint_cb cb, void *ctx);
+	/*
+	 * Put a stream back that is not there (a restart: its state from the
+	 * state file); -EEXIST if the map has it, which then wins.
+	 */
+	int (*stream_put)(struct dp *dp, const struct stream_key *key, const struct stream_state *st);
 };
 
 /* Embedded first in each implementation's own struct. */
@@ -131,6 +151,16 @@ static inline int dp_health(struct dp *dp, struct dp_health *h)
 static inline int dp_pending_expire(struct dp *dp, uint64_t older_than_ns)
 {
 	return dp->ops->pending_expire(dp, older_than_ns);
+}
+
+static inline int dp_endpoints_read(struct dp *dp, dp_endpoint_cb cb, void *ctx)
+{
+	return dp->ops->endpoints_read(dp, cb, ctx);
+}
+
+static inline int dp_stream_put(struct dp *dp, const struct stream_key *key, const struct stream_state *st)
+{
+	return dp->ops->stream_put(dp, key, st);
 }
 
 #endif /* SIPXDP_DATAPLANE_H */

@@ -132,14 +132,9 @@ static void call_end(struct dialogs *d, struct call *call, enum call_result r, u
 	pr_debug("call %s ended: %s (%d)\n", call->call_id, call_result_name(r), call->final_status);
 }
 
-/* After the grace period: final figures, the record, and release of everything. */
-static void call_finalize(struct dialogs *d, struct call *call)
+/* Out of the table and freed, its media released. */
+static void call_drop(struct dialogs *d, struct call *call)
 {
-	media_call_refresh(d->media, &call->media);
-	/* Counted here, not when it ended: an ended call may still reopen (see call_reopen). */
-	d->st.calls_total[call->result]++;
-	if (d->cfg.on_done)
-		d->cfg.on_done(d->cfg.ctx, call, d->now);
 	media_call_release(d->media, &call->media);
 	if (call->state == CALL_ENDED)
 		DL_DELETE(d->ended, call);
@@ -149,6 +144,17 @@ static void call_finalize(struct dialogs *d, struct call *call)
 	d->nr_calls--;
 	free(call->wire_id);
 	free(call);
+}
+
+/* After the grace period: final figures, the record, and release of everything. */
+static void call_finalize(struct dialogs *d, struct call *call)
+{
+	media_call_refresh(d->media, &call->media);
+	/* Counted here, not when it ended: an ended call may still reopen (see call_reopen). */
+	d->st.calls_total[call->result]++;
+	if (d->cfg.on_done)
+		d->cfg.on_done(d->cfg.ctx, call, d->now);
+	call_drop(d, call);
 }
 
 static uint64_t call_last_activity(const struct call *call)
@@ -563,11 +569,49 @@ void dialog_free(struct dialogs *d)
 
 	HASH_ITER(hh, d->by_id, call, tmp) {
 		HASH_DEL(d->by_id, call);
+		media_call_forget(d->media, &call->media);
 		free(call->wire_id);
 		free(call);
 	}
 	d->live = d->ended = NULL;
 	d->nr_calls = 0;
+}
+
+int dialog_restore(struct dialogs *d, struct call *call, const struct media_saved_stream *ss, unsigned int n,
+		   bool follow, const struct endpoint_info *(*ep_info)(void *ctx, const struct endpoint_key *key),
+		   void *ctx)
+{
+	struct call *dup;
+	int err;
+
+	HASH_FIND_STR(d->by_id, call->call_id, dup);
+	if (dup || d->nr_calls >= d->cfg.max_calls) {
+		free(call->wire_id);
+		free(call);
+		return dup ? -EEXIST : -ENOSPC;
+	}
+	call->media.label = call->call_id;
+	call->prev = call->next = NULL;
+	HASH_ADD_STR(d->by_id, call_id, call);
+	if (call->state == CALL_ENDED)
+		DL_APPEND(d->ended, call);
+	else
+		DL_APPEND(d->live, call);
+	d->nr_calls++;
+	err = media_restore_call(d->media, &call->media, ss, n, follow, ep_info, ctx);
+	if (follow && !err)
+		return 0;
+	/* Not to be followed: its record now, as at exit (an open call is "active"), its figures the file's. */
+	if (call->state == CALL_ENDED)
+		d->st.calls_total[call->result]++;
+	else
+		call->result = RESULT_ACTIVE;
+	if (d->cfg.on_done)
+		d->cfg.on_done(d->cfg.ctx, call, d->now);
+	if (!follow)
+		call->media.nep = 0;	/* none of them was held */
+	call_drop(d, call);
+	return err;
 }
 
 unsigned int dialog_nr_active(const struct dialogs *d)

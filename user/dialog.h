@@ -165,6 +165,20 @@ void dialog_set_iface(struct dialogs *d, int slot, uint32_t ifindex);
  */
 void dialog_iface_lost(struct dialogs *d, int slot);
 
+/*
+ * A restart: a call of the state file (state.c made it, every field as
+ * saved, its media's endpoints and the rest but no streams) into the
+ * table, its media restored (media_restore_call).  Not follow (its kernel
+ * state is gone: the file and the maps are not of the same run), its
+ * record is written at once, as it was known (an open call as "active"),
+ * and it is let go.  The call is the table's from then, whatever the
+ * result: 0, -EEXIST (its Call-ID is in the table: freed), -ENOSPC (the
+ * table is full: freed), -ENOMEM (written at once).
+ */
+int dialog_restore(struct dialogs *d, struct call *call, const struct media_saved_stream *ss, unsigned int n,
+		   bool follow, const struct endpoint_info *(*ep_info)(void *ctx, const struct endpoint_key *key),
+		   void *ctx);
+
 unsigned int dialog_nr_active(const struct dialogs *d);
 /* Every call in the table, in no particular order. */
 void dialog_foreach(const struct dialogs *d, void (*cb)(void *ctx, const struct call *call), void *ctx);

@@ -91,7 +91,7 @@ static void offer_off(struct endpoints *e, struct ep_ref *r)
 
 static bool on_offer_list(const struct ep_ref *r)
 {
-	return r->in_kernel && !r->committed;
+	return r->in_kernel && !r->committed && !r->adopt_until;
 }
 
 static int push(struct endpoints *e, struct ep_ref *r)
@@ -236,12 +236,19 @@ struct ep_ref *endpoints_hold(struct endpoints *e, const struct endpoint_key *ke
 		e->nr++;
 	}
 	if (add_owner(r, owner)) {
-		if (!r->refs) {
+		if (!r->refs && !r->adopt_until) {
 			HASH_DEL(e->table, r);
 			e->nr--;
 			free(r);
 		}
 		return NULL;
+	}
+	if (r->adopt_until) {
+		/* Left in the kernel by an earlier agent: this call's now, an offer's until it commits. */
+		r->adopt_until = 0;
+		r->source = *source;
+		e->nr_adopted--;
+		offer_on(e, r);
 	}
 	if (committed)
 		endpoints_commit(e, r);
@@ -292,6 +299,53 @@ void endpoints_unpaired_gone(struct endpoints *e, const struct sipxdp_addr *addr
 		r->info.unpaired_released++;
 		push(e, r);
 	}
+}
+
+int endpoints_adopt(struct endpoints *e, const struct endpoint_key *key, const struct endpoint_info *info,
+		    uint64_t until)
+{
+	uint16_t port = ntohs(key->port);
+	struct ep_ref *r = endpoints_find(e, key);
+
+	if (r)
+		return 0;	/* the map holds each key once */
+	r = calloc(1, sizeof(*r));
+	if (!r)
+		return -ENOMEM;
+	r->key = *key;
+	r->info = *info;
+	r->in_kernel = true;
+	r->adopt_until = until ? until : 1;
+	e->nr_adopted++;
+	HASH_ADD(hh, e->table, key, sizeof(r->key), r);
+	e->nr++;
+	e->nr_in_kernel++;
+	/* The bit is on already (the program's globals outlived the agent too): set it anyway. */
+	if (!e->port_refs[port]++)
+		dp_media_port(e->dp, port, true);
+	return 0;
+}
+
+unsigned int endpoints_expire(struct endpoints *e, uint64_t now)
+{
+	struct ep_ref *r, *tmp;
+	unsigned int n = 0;
+
+	if (!e->nr_adopted)
+		return 0;
+	HASH_ITER(hh, e->table, r, tmp) {
+		if (!r->adopt_until || r->refs || r->adopt_until > now)
+			continue;
+		r->adopt_until = 0;
+		e->nr_adopted--;
+		unpush(e, r);
+		HASH_DEL(e->table, r);
+		e->nr--;
+		free(r->calls);
+		free(r);
+		n++;
+	}
+	return n;
 }
 
 void endpoints_log_pressure(struct endpoints *e)

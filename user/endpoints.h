@@ -32,6 +32,12 @@ struct ep_ref {
 	struct media_call **calls;
 	unsigned int committed;			/* of refs, committed calls */
 	bool in_kernel;
+	/*
+	 * Found in the kernel's map at a restart with no call holding it yet
+	 * (the maps outlived an agent): it goes at adopt_until unless a call
+	 * names it first.  0: not such a one.
+	 */
+	uint64_t adopt_until;
 	struct sipxdp_addr source;		/* who offered it (while no committed call holds it) */
 	struct ep_ref *prev, *next;		/* endpoints.offers: in the kernel, no committed call */
 	UT_hash_handle hh;
@@ -60,6 +66,7 @@ struct endpoints {
 	struct ep_source *sources;
 	uint32_t *port_refs;			/* endpoints in the kernel per port, 65536 entries */
 	unsigned int nr, nr_in_kernel, nr_offers;
+	unsigned int nr_adopted;		/* left by an earlier agent, no call holding them yet */
 	struct endpoints_stats st;
 	struct endpoints_stats logged;		/* st at the last log line */
 };
@@ -95,6 +102,18 @@ bool endpoints_sync(struct endpoints *e, struct ep_ref *r, bool may_offer);
  * gone from the kernel: its place is given back.
  */
 void endpoints_unpaired_gone(struct endpoints *e, const struct sipxdp_addr *addr, uint16_t port);
+
+/*
+ * A restart, the maps an earlier agent's (--persist): key is in the
+ * kernel's map with info.  It is counted as there, no call holding it; a
+ * call that names it before until (event clock) takes it as it is (its
+ * unpaired count goes on), else endpoints_expire() removes it then.
+ * 0, or -ENOMEM.
+ */
+int endpoints_adopt(struct endpoints *e, const struct endpoint_key *key, const struct endpoint_info *info,
+		    uint64_t until);
+/* Endpoints adopted at a restart that no call named in time leave the kernel: how many. */
+unsigned int endpoints_expire(struct endpoints *e, uint64_t now);
 
 /* Once per output interval: one log line for the refusals since the last. */
 void endpoints_log_pressure(struct endpoints *e);

@@ -7,6 +7,7 @@
 #ifndef SIPXDP_KERN_H
 #define SIPXDP_KERN_H
 
+#include <limits.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -25,7 +26,10 @@ struct kern {
 	int link_fd[KERN_MAX_LINKS];
 	char ifname[KERN_MAX_LINKS][48];	/* for log lines: "eth0", "eth0 (egress)" */
 	char link_of[KERN_MAX_LINKS][16];	/* the interface each link is on */
+	char link_pin[KERN_MAX_LINKS][40];	/* its pin's name in pin_dir ("link_xdp_eth0"); "" if none */
 	int nr_links;
+	char pin_dir[PATH_MAX];	/* --persist: the instance's directory; "" if nothing is pinned */
+	bool reused;		/* the maps are an earlier agent's, taken from pin_dir */
 	int nr_cpus;
 	uint64_t events_bad;	/* events too short or inconsistent to read */
 	dp_event_cb event_cb;
@@ -77,6 +81,28 @@ int kern_run_frame(struct kern *k, uint8_t *buf, const uint8_t *frame, uint32_t 
  * the descriptor held (privs_drop asks it of a child with no capability).
  */
 int kern_probe(void *k);
+/*
+ * --persist.  The maps pinned in o->pin_dir are taken at kern_open when an
+ * earlier agent of this layout left them (kern_reused() says so), else
+ * made and pinned there; each link is taken over when one is pinned for
+ * its interface (its program replaced by this one, atomically: the kernel
+ * counts on through it), else made and pinned.  At close, pinned links
+ * stay attached.
+ */
+static inline bool kern_reused(const struct kern *k)
+{
+	return k->reused;
+}
+/* The kernel's ID of the streams map (a state file names the maps it was written against); 0 if unknown. */
+uint32_t kern_streams_map_id(struct kern *k);
+/* The links pinned in pin_dir that this agent did not take (interfaces no longer watched) go. */
+void kern_prune_links(struct kern *k);
+/*
+ * --detach: every pin of the instance at dir, and dir itself.  What went
+ * is said in what ("2 links (xdp g1, xdp g2) and 9 maps"), or nothing was
+ * there.  Needs no program.  How many pins went, or -errno.
+ */
+int kern_unpin_all(const char *dir, char *what, size_t n);
 /* One log line: the kernel's own account of each map's memory. */
 void kern_log_memory(struct kern *k);
 void kern_close(struct kern *k);

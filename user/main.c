@@ -15,6 +15,8 @@
  */
 #define _GNU_SOURCE	/* ppoll */
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <net/if.h>
 #include <poll.h>
 #include <signal.h>
@@ -50,6 +52,7 @@
 #include "service.h"
 #include "show.h"
 #include "snapshot.h"
+#include "state.h"
 #include "util.h"
 #include "uxdp.h"
 
@@ -83,6 +86,14 @@ struct agent {
 	struct hist tick_cost;	/* CLOCK_MONOTONIC seconds each tick took */
 	bool started;		/* attached and polling: outputs are due at exit */
 	bool ready;		/* the first outputs are written: later failures are warnings */
+	/* Restarts (--state-file, --persist): what an earlier agent counted that is not in our structs. */
+	char pin_dir[PATH_MAX];		/* --persist: --state-dir/--instance */
+	struct dp_health health_base;	/* the kernel's counters of maps that did not outlive it */
+	struct reasm_figures reasm_base;
+	unsigned int nhep_base;
+	struct hep_collector_stats hep_base[HEP_MAX_COLLECTORS];
+	uint64_t state_failures;	/* periodic writes of the state file that failed */
+	bool calls_ready;		/* the calls are set up (and an earlier agent's put back): a state file may be written */
 };
 
 /*
@@ -234,6 +245,294 @@ static int check_textfile_dir(const char *path)
 	return 0;
 }
 
+/* Counters a and b, structs of uint64_t only, added into a. */
+static void add_u64s(void *a, const void *b, size_t size)
+{
+	uint64_t *x = a;
+	const uint64_t *y = b;
+	size_t i;
+
+	for (i = 0; i < size / sizeof(uint64_t); i++)
+		x[i] += y[i];
+}
+
+_Static_assert(sizeof(struct dp_health) % 8 == 0, "dp_health: counters of uint64_t");
+
+/* What an earlier agent sent to a collector of the same name, added to ours. */
+static void hep_add_base(const struct agent *a, struct hep_collector_stats *c, unsigned int n)
+{
+	unsigned int i, j, k;
+
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < a->nhep_base && strcmp(a->hep_base[j].name, c[i].name); j++)
+			;
+		if (j == a->nhep_base)
+			continue;
+		c[i].sent += a->hep_base[j].sent;
+		c[i].bytes += a->hep_base[j].bytes;
+		c[i].writes += a->hep_base[j].writes;
+		c[i].reconnects += a->hep_base[j].reconnects;
+		for (k = 0; k < HEP_DROP_NR; k++)
+			c[i].dropped[k] += a->hep_base[j].dropped[k];
+	}
+}
+
+/* --- restarts: the state file, the pins ------------------------------ */
+
+static uint64_t clock_ns(clockid_t id);
+static unsigned int endpoints_capacity(const struct opts *o);
+
+/* The state file's bytes for the calls as they are now; flags STATE_F_*. */
+static int state_write(struct agent *a, uint32_t flags)
+{
+	struct state_source src = { .d = &a->dialogs, .cm = &a->cm };
+	struct state_header *h = &src.h;
+	struct state_counters *c = &src.c;
+	struct hep_collector_stats hep[HEP_MAX_COLLECTORS];
+	uint8_t *buf;
+	size_t len;
+	unsigned int i;
+	int err;
+
+	state_boot_id(h->boot_id);
+	h->mono_ns = clock_ns(CLOCK_MONOTONIC);
+	h->real_ns = clock_ns(CLOCK_REALTIME);
+	h->flags = flags | (a->o.persist ? STATE_F_PERSIST : 0);
+	h->map_id = kern_streams_map_id(&a->k);
+	if (record_position(&a->records, &h->records_dev, &h->records_ino, &h->records_off))
+		h->records_dev = h->records_ino = h->records_off = 0;
+	for (i = 0; i < a->o.nr_ifaces && i < DIALOG_MAX_IFACES; i++)
+		snprintf(h->ifaces[i], sizeof(h->ifaces[i]), "%s", a->o.ifaces[i]);
+	h->nifaces = i;
+	c->dialog = a->dialogs.st;
+	c->media = a->media.st;
+	c->endpoints = a->media.eps.st;
+	reasm_figures(&a->reasm, &c->reasm);
+	if (dp_health(a->dp, &c->health))
+		memset(&c->health, 0, sizeof(c->health));
+	add_u64s(&c->health, &a->health_base, sizeof(c->health));
+	c->agent = (struct state_agent){
+		.records_written = a->records.written, .records_failed = a->records.failed,
+		.records_reopens = a->view.records_reopens, .records_reopen_failures = a->view.records_reopen_failures,
+		.textfile_failures = a->view.textfile_failures, .peer_reloads_ok = a->view.peer_reloads_ok,
+		.peer_reloads_failed = a->view.peer_reloads_failed,
+		/* This write among them: the next agent reads the file only if it succeeded. */
+		.state_writes_ok = a->view.state_writes_ok + 1, .state_writes_failed = a->view.state_writes_failed,
+	};
+	memcpy(c->agent.restored, a->view.restored, sizeof(c->agent.restored));
+	c->tick = a->tick_cost;
+	memcpy(c->hep_made, a->hep.made, sizeof(c->hep_made));
+	c->hep_failed = a->hep.failed;
+	src.nhep = hepsend_stats(a->hepsend, hep, HEP_MAX_COLLECTORS);
+	hep_add_base(a, hep, src.nhep);
+	src.hep = hep;
+	err = state_encode(&src, &buf, &len);
+	if (!err) {
+		err = state_save(a->o.state_file, buf, len);
+		free(buf);
+	}
+	if (err) {
+		a->view.state_writes_failed++;
+	} else {
+		a->view.state_writes_ok++;
+		a->view.state_bytes = len;
+	}
+	if (err && (flags & STATE_F_EXIT || !a->state_failures++))
+		pr_warn("write the state file %s: %s%s\n", a->o.state_file, strerror(-err),
+			flags & STATE_F_EXIT ? "; the calls in progress are written out instead" : "");
+	else if (!err)
+		pr_debug("state file %s: %zu bytes, %u calls\n", a->o.state_file, len, a->dialogs.nr_calls);
+	return err;
+}
+
+/* Call-IDs whose records an earlier agent wrote after its state file (killed in between). */
+struct written_id {
+	UT_hash_handle hh;
+	char id[];
+};
+
+static void written_add(void *ctx, const char *id)
+{
+	struct written_id **set = ctx, *w;
+	size_t n = strlen(id) + 1;
+
+	HASH_FIND_STR(*set, id, w);
+	if (w || !(w = malloc(sizeof(*w) + n)))
+		return;
+	memcpy(w->id, id, n);
+	HASH_ADD_STR(*set, id, w);
+}
+
+static bool written_has(void *ctx, const char *id)
+{
+	struct written_id **set = ctx, *w;
+
+	HASH_FIND_STR(*set, id, w);
+	return w != NULL;
+}
+
+/* What the image carries beside the calls, taken by the agent. */
+static void take_counters(struct agent *a, const struct state_image *img, bool maps_reused)
+{
+	a->records.written = img->c.agent.records_written;
+	a->records.failed = img->c.agent.records_failed;
+	a->view.records_reopens = img->c.agent.records_reopens;
+	a->view.records_reopen_failures = img->c.agent.records_reopen_failures;
+	a->view.textfile_failures = img->c.agent.textfile_failures;
+	a->view.peer_reloads_ok = img->c.agent.peer_reloads_ok;
+	a->view.peer_reloads_failed = img->c.agent.peer_reloads_failed;
+	a->view.state_writes_ok = img->c.agent.state_writes_ok;
+	a->view.state_writes_failed = img->c.agent.state_writes_failed;
+	memcpy(a->view.restored, img->c.agent.restored, sizeof(a->view.restored));
+	a->tick_cost = img->c.tick;
+	memcpy(a->hep.made, img->c.hep_made, sizeof(a->hep.made));
+	a->hep.failed = img->c.hep_failed;
+	a->reasm_base = img->c.reasm;
+	a->reasm.base = &a->reasm_base;
+	/* Maps taken over count on from where they were; new ones start at 0, after the earlier agent's. */
+	a->health_base = maps_reused ? (struct dp_health){ .events_bad = img->c.health.events_bad } : img->c.health;
+	a->nhep_base = img->nhep;
+	memcpy(a->hep_base, img->hep, sizeof(a->hep_base));
+}
+
+/*
+ * At start, before attaching: the calls an earlier agent handed over, put
+ * back.  The file is taken: renamed away once read (PATH.refused if it was
+ * refused), so that it is never read twice.  Nothing here stops the agent:
+ * a file that cannot be used is one line, and the agent starts clean.
+ */
+static void state_restore(struct agent *a)
+{
+	struct state_limits lim = {
+		.max_calls = a->o.max_calls, .max_streams = a->o.max_streams,
+		.max_endpoints = endpoints_capacity(&a->o),
+	};
+	struct state_apply ap = { .maps_reused = !a->in_user && kern_reused(&a->k) };
+	struct written_id *written = NULL, *w, *tmp;
+	struct state_image img;
+	char why[200], moved[PATH_MAX];
+	uint8_t *buf, boot[16];
+	uint64_t now = clock_ns(CLOCK_MONOTONIC);
+	size_t len;
+	unsigned int i;
+	int err;
+
+	if (!a->o.state_file)
+		return;
+	if (ap.maps_reused && (err = media_adopt_kernel(&a->media, now)))
+		pr_warn("read the endpoints the earlier agent left: %s\n", strerror(-err));
+	err = state_read_file(a->o.state_file, &buf, &len);
+	if (err) {
+		if (err == -ENOENT)
+			pr_info("no state file %s: starting with no call\n", a->o.state_file);
+		else
+			pr_warn("state file %s refused: %s; starting with no call\n", a->o.state_file,
+				err == -EFBIG ? "larger than the bound" : strerror(-err));
+		if (err != -ENOENT)
+			goto refused;
+		media_restore_done(&a->media);
+		return;
+	}
+	err = state_decode(buf, len, &lim, &img, why, sizeof(why));
+	free(buf);
+	if (!err && (state_boot_id(boot) || memcmp(boot, img.h.boot_id, sizeof(boot)))) {
+		snprintf(why, sizeof(why), "written before this machine last booted");
+		state_image_free(&img);
+		err = -ESTALE;
+	}
+	if (err) {
+		pr_warn("state file %s refused: %s; starting with no call\n", a->o.state_file, why);
+		goto refused;
+	}
+	ap.map_id = kern_streams_map_id(&a->k);
+	for (i = 0; i < a->o.nr_ifaces && i < DIALOG_MAX_IFACES; i++)
+		ap.ifaces[i] = a->o.ifaces[i];
+	ap.nifaces = i;
+	if (a->o.calls_json && img.h.records_ino &&
+	    record_ids_after(a->o.calls_json, img.h.records_dev, img.h.records_ino, img.h.records_off,
+			     written_add, &written) > 0) {
+		ap.written = written_has;
+		ap.ctx = &written;
+	}
+	if (now > a->dialogs.now)
+		a->dialogs.now = now;
+	state_apply(&img, &a->dialogs, &a->cm, &ap);
+	take_counters(a, &img, ap.maps_reused);
+	a->view.restored[0] += ap.followed;
+	a->view.restored[1] += ap.written_now;
+	a->view.restored[2] += ap.already_written;
+	a->view.restored[3] += ap.refused;
+	pr_info("state file %s, written %.3f s ago (%s%s): %u calls followed on, %u written out at once "
+		"(their kernel state is gone), %u already written, %u refused; the kernel counted %llu packets "
+		"of theirs meanwhile\n", a->o.state_file,
+		(double)(now > img.h.mono_ns ? now - img.h.mono_ns : 0) / NS_PER_SEC,
+		img.h.flags & STATE_F_EXIT ? "at exit" : "periodically",
+		img.h.flags & STATE_F_PERSIST ? ", --persist" : "", ap.followed, ap.written_now, ap.already_written,
+		ap.refused, (unsigned long long)ap.gap_packets);
+	state_image_free(&img);
+	HASH_ITER(hh, written, w, tmp) {
+		HASH_DEL(written, w);
+		free(w);
+	}
+	if (unlink(a->o.state_file))
+		pr_warn("remove the state file %s once read: %s\n", a->o.state_file, strerror(errno));
+	return;
+refused:
+	media_restore_done(&a->media);
+	snprintf(moved, sizeof(moved), "%s.refused", a->o.state_file);
+	if (rename(a->o.state_file, moved) && errno != ENOENT)
+		unlink(a->o.state_file);
+}
+
+/*
+ * Once privileges are given up: the state file's directory takes a new
+ * file from this user (it is written as it, at exit at the latest).
+ */
+static int check_state_dir(const struct agent *a)
+{
+	char tmp[PATH_MAX];
+	int fd;
+
+	if (!a->o.state_file)
+		return 0;
+	snprintf(tmp, sizeof(tmp), "%s.tmp", a->o.state_file);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		pr_err("--state-file %s: %s (as user %s)\n", a->o.state_file, strerror(errno),
+		       a->privs.keep ? "as started" : a->privs.user);
+		return -errno;
+	}
+	close(fd);
+	unlink(tmp);
+	return 0;
+}
+
+/* --detach: the instance's pins (links detach with them) and its state file, one line on stdout. */
+static int run_detach(struct agent *a)
+{
+	char dir[PATH_MAX], what[700] = "", state[PATH_MAX + 32] = "";
+	int n;
+
+	snprintf(dir, sizeof(dir), "%s/%s", a->o.state_dir, a->o.instance);
+	n = kern_unpin_all(dir, what, sizeof(what));
+	if (n < 0) {
+		pr_err("--detach: %s: %s\n", dir, strerror(-n));
+		return 1;
+	}
+	if (a->o.state_file && !unlink(a->o.state_file)) {
+		snprintf(state, sizeof(state), "%sthe state file %s", n ? " and " : "", a->o.state_file);
+	} else if (a->o.state_file && errno != ENOENT) {
+		pr_err("--detach: remove %s: %s\n", a->o.state_file, strerror(errno));
+		return 1;
+	}
+	if (n || state[0])
+		printf("sipxdp: instance %s: removed %s%s%s%s\n", a->o.instance, n ? what : "", n ? " from " : "",
+		       n ? dir : "", state);
+	else
+		printf("sipxdp: instance %s: nothing pinned in %s, no state file\n", a->o.instance, dir);
+	return 0;
+}
+
 static void on_message(void *ctx, const struct msg *msg)
 {
 	struct agent *a = ctx;
@@ -305,6 +604,7 @@ static int write_outputs(struct agent *a)
 	if (!a->o.textfile && !a->o.show && !a->http)
 		return 0;
 	err = snapshot_take(&a->snap, &a->dialogs, a->dp, &a->reasm);
+	add_u64s(&a->snap.health, &a->health_base, sizeof(a->snap.health));
 	a->snap.tick_bounds = &tick_bounds;
 	a->snap.tick = a->tick_cost;
 	a->view.unix_time = clock_ns(CLOCK_REALTIME) / 1e9;
@@ -313,6 +613,7 @@ static int write_outputs(struct agent *a)
 	a->view.records_failed = a->records.failed;
 	a->view.hep = a->hepsend ? &a->hep : NULL;
 	a->view.nhep = hepsend_stats(a->hepsend, a->view.hep_collectors, HEP_MAX_COLLECTORS);
+	hep_add_base(a, a->view.hep_collectors, a->view.nhep);
 	a->snap.agent = a->view;
 	ifaces_view(&a->ifs, &a->snap);
 	if (err) {
@@ -369,6 +670,13 @@ static void tick(struct agent *a, uint64_t now)
 	if (a->started && !a->o.read)
 		kern_consume(&a->k);
 	write_outputs(a);
+	/*
+	 * --persist: the calls as the outputs just showed them (no event
+	 * between), so that after a SIGKILL neither the next agent's figures
+	 * nor the text file's counters go back past these.
+	 */
+	if (a->o.persist && a->started && !stop)
+		state_write(a, 0);
 	hist_observe(&a->tick_cost, &tick_bounds, (clock_ns(CLOCK_MONOTONIC) - t0) / 1e9);
 }
 
@@ -443,6 +751,7 @@ static int run_live(struct agent *a)
 	err = ifaces_open(&a->ifs, &a->k, &a->dialogs, &a->o);
 	if (err)
 		return err;
+	kern_prune_links(&a->k);
 	p[0] = (struct pollfd){ .fd = kern_event_fd(&a->k), .events = POLLIN };
 	p[1] = (struct pollfd){ .fd = ifaces_fd(&a->ifs), .events = POLLIN };
 	kern_log_memory(&a->k);
@@ -453,6 +762,9 @@ static int run_live(struct agent *a)
 	if (err)
 		return err;
 	a->ifs.unprivileged = !a->privs.keep;
+	err = check_state_dir(a);
+	if (err)
+		return err;
 	err = http_serve(a->http);
 	if (!err)
 		err = hepsend_start(a->hepsend);
@@ -669,6 +981,21 @@ static void dp_opts_of(const struct opts *o, struct dp_opts *ko)
 		ko->unpaired_max = 1;
 }
 
+/* --persist: the maps and links pinned in --state-dir/--instance. */
+static int pins_of(struct agent *a, struct dp_opts *ko)
+{
+	if (!a->o.persist)
+		return 0;
+	if (snprintf(a->pin_dir, sizeof(a->pin_dir), "%s/%s", a->o.state_dir, a->o.instance) >=
+	    (int)sizeof(a->pin_dir)) {
+		pr_err("--state-dir %s: too long\n", a->o.state_dir);
+		return -ENAMETOOLONG;
+	}
+	ko->pin_dir = a->pin_dir;
+	ko->reset_pins = a->o.reset_state;
+	return 0;
+}
+
 /*
  * The program: in the kernel, or for --read in user space (--read-engine
  * user, or auto when the kernel refuses the load for lack of privilege).
@@ -759,7 +1086,7 @@ int main(int argc, char **argv)
 	struct agent a = { .ifs.promisc_fd = -1 };
 	struct dp_opts ko;
 	int err, exit_code = 0;
-	bool bad;
+	bool bad, handed;
 
 	log_init();
 	if (opts_parse(&a.o, argc, argv)) {
@@ -772,6 +1099,11 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	log_set_level(a.o.verbose ? LOG_DEBUG + (a.o.verbose > 1) : LOG_INFO);
+	if (a.o.detach) {
+		exit_code = run_detach(&a);
+		opts_free(&a.o);
+		return exit_code;
+	}
 	kern_log_setup();
 	service_init(&a.svc);
 	a.interval_ns = a.o.interval * 1e9;
@@ -795,6 +1127,7 @@ int main(int argc, char **argv)
 	a.view.version = opts_version();
 	a.view.libbpf = kern_libbpf_version();
 	a.view.textfile = a.o.textfile != NULL;
+	a.view.state_file = a.o.state_file != NULL;
 	a.view.call_series = a.o.call_series;
 	a.view.cm = &a.cm;
 	err = peers_open(&a);
@@ -828,6 +1161,8 @@ int main(int argc, char **argv)
 		goto cleanup;
 	dp_opts_of(&a.o, &ko);
 	err = check_map_memory(&a.o, &ko);
+	if (!err)
+		err = pins_of(&a, &ko);
 	if (err)
 		goto cleanup;
 	err = engine_open(&a, &ko);
@@ -836,14 +1171,24 @@ int main(int argc, char **argv)
 	err = calls_open(&a);
 	if (err)
 		goto cleanup;
+	if (!a.o.read)
+		state_restore(&a);
+	a.calls_ready = true;
 	/* Offline, the program is loaded: the capture's bytes are read without any privilege. */
 	if (a.o.read && ((err = privs_drop(&a.privs, engine_probe, &a)) || (err = hepsend_start(a.hepsend))))
 		goto cleanup;
 
 	err = a.o.read ? run_offline(&a) : run_live(&a);
+	/*
+	 * --state-file: the calls go on in the next agent, which writes their
+	 * records; they are written out here only if the file could not be.
+	 * An agent that never got going hands on what it was handed.
+	 */
+	handed = a.o.state_file && a.calls_ready && !state_write(&a, STATE_F_EXIT);
 	/* An agent that never got going has nothing to report: no outputs. */
 	if (!err || a.started) {
-		dialog_finish(&a.dialogs);
+		if (!handed)
+			dialog_finish(&a.dialogs);
 		/* The last reports on their way before the last figures are written. */
 		hepsend_drain(a.hepsend, (a.o.read ? HEP_DRAIN_READ_S : HEP_DRAIN_LIVE_S) * NS_PER_SEC);
 		write_outputs(&a);

@@ -447,6 +447,8 @@ static int sweep_one(void *ctx, const struct stream_key *key, const struct strea
 		stream_attach(m, s);
 	if (s->owner)
 		call_saw_rtp(m, s->owner, st);
+	else if (m->restoring && !s->reap_at)
+		s->reap_at = m->adopt_until;	/* left by the earlier agent, claimed by no call of its */
 	stream_account_loss(m, s);
 	return 0;
 }
@@ -491,7 +493,7 @@ static void streams_reap_orphans(struct media *m, uint64_t now)
 	struct stream_rec *s, *tmp;
 
 	HASH_ITER(hh, m->streams, s, tmp) {
-		if (!s->owner && s->st.last_ns + m->cfg.orphan_timeout_ns < now) {
+		if (!s->owner && ((s->reap_at && s->reap_at <= now) || s->st.last_ns + m->cfg.orphan_timeout_ns < now)) {
 			m->st.streams_reaped++;
 			if (!(s->st.flags & STREAM_F_VALID))
 				m->st.streams_never_valid++;
@@ -513,6 +515,7 @@ void media_expire(struct media *m, uint64_t now)
 	int n;
 
 	streams_reap_orphans(m, now);
+	endpoints_expire(&m->eps, now);
 	/* RTP held for an endpoint that was never learned: not a call of ours. */
 	if (now > PENDING_MAX_AGE_NS) {
 		n = dp_pending_expire(m->dp, now - PENDING_MAX_AGE_NS);
@@ -563,6 +566,122 @@ void media_call_release(struct media *m, struct media_call *mc)
 	for (i = 0; i < mc->nep; i++)
 		ep_release(m, mc, &mc->ep[i].key);
 	mc->nep = 0;
+}
+
+void media_call_forget(struct media *m, struct media_call *mc)
+{
+	struct stream_rec *s, *next;
+
+	(void)m;
+	for (s = mc->streams; s; s = next) {
+		next = s->owner_next;
+		if (s->closed)
+			free(s);
+	}
+	mc->streams = NULL;
+}
+
+/* --- a restart -------------------------------------------------------- */
+
+static int adopt_one(void *ctx, const struct endpoint_key *key, const struct endpoint_info *info)
+{
+	struct media *m = ctx;
+
+	return endpoints_adopt(&m->eps, key, info, m->adopt_until) ? 1 : 0;
+}
+
+int media_adopt_kernel(struct media *m, uint64_t now)
+{
+	m->adopt_until = now + m->cfg.grace_ns;
+	return dp_endpoints_read(m->dp, adopt_one, m);
+}
+
+/* A saved stream back: the kernel's copy if it has one, else the file's, put back. */
+static struct stream_rec *restore_stream(struct media *m, struct media_call *mc, const struct media_saved_stream *ss,
+					 bool follow)
+{
+	struct stream_rec *s = calloc(1, sizeof(*s)), *dup;
+	struct stream_state cur;
+
+	if (!s)
+		return NULL;
+	s->key = ss->key;
+	s->st = ss->st;
+	s->lost_counted = ss->lost_counted;
+	s->owner = mc;
+	s->closed = ss->closed || !follow;
+	if (s->closed)
+		return s;
+	HASH_FIND(hh, m->streams, &s->key, sizeof(s->key), dup);
+	if (dup) {
+		s->closed = true;	/* another call of the file has it: this one keeps its figures */
+		return s;
+	}
+	if (dp_stream_get(m->dp, &s->key, &cur)) {
+		/* The kernel lost it (no --persist): counted on from the file; the gap is not loss. */
+		cur = ss->st;
+		cur.flags = (cur.flags | STREAM_F_RESUMED) & ~(STREAM_F_UNPAIRED | STREAM_F_CHARGED_SRC);
+		if (dp_stream_put(m->dp, &s->key, &cur) && dp_stream_get(m->dp, &s->key, &cur)) {
+			s->closed = true;	/* no room: its figures stay as the file has them */
+			return s;
+		}
+	} else if (cur.packets > ss->st.packets) {
+		m->restored_gap += cur.packets - ss->st.packets;	/* counted while no agent ran */
+	}
+	s->st = cur;
+	HASH_ADD(hh, m->streams, key, sizeof(s->key), s);
+	return s;
+}
+
+int media_restore_call(struct media *m, struct media_call *mc, const struct media_saved_stream *ss, unsigned int n,
+		       bool follow, const struct endpoint_info *(*ep_info)(void *ctx, const struct endpoint_key *key),
+		       void *ctx)
+{
+	struct ep_ref *refs[MEDIA_MAX_EP];
+	struct stream_rec **tail;
+	unsigned int i;
+	int e;
+
+	mc->streams = NULL;
+	mc->nstreams = 0;
+	mc->ended_open = false;
+	mc->active = false;
+	mc->active_next = NULL;
+	for (e = 0; e < mc->nep && follow; e++) {
+		struct ep_ref *r = endpoints_hold(&m->eps, &mc->ep[e].key, mc, mc->committed, &mc->source);
+		const struct endpoint_info *info;
+
+		if (!r) {
+			mc->nep = e;	/* the endpoints held so far go with the call (media_call_release) */
+			return -ENOMEM;
+		}
+		if (!r->in_kernel && r->refs == 1 && ep_info && (info = ep_info(ctx, &r->key))) {
+			r->info = *info;
+			r->info.unpaired_released = 0;	/* the kernel's count starts again with the entry */
+		}
+		refs[e] = r;
+	}
+	for (e = 0; e < mc->nep && follow; e++)
+		if (!refs[e]->in_kernel)
+			endpoints_sync(&m->eps, refs[e], may_offer(m, mc));
+	for (i = 0, tail = &mc->streams; i < n; i++) {
+		struct stream_rec *s = restore_stream(m, mc, &ss[i], follow);
+
+		if (!s)
+			return -ENOMEM;
+		*tail = s;		/* in the file's order, which was the list's */
+		tail = &s->owner_next;
+		mc->nstreams++;
+	}
+	ended_recount(m, mc);
+	return 0;
+}
+
+void media_restore_done(struct media *m)
+{
+	m->restoring = true;
+	media_read(m);
+	m->restoring = false;
 }
 
 /* --- RTCP and DTMF --------------------------------------------------- */

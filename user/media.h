@@ -79,6 +79,7 @@ struct stream_rec {
 	int64_t lost_counted;			/* already added to rtp_lost_total */
 	bool counted_unattached;
 	bool closed;				/* read for the last time, out of the kernel and the table */
+	uint64_t reap_at;			/* found at a restart, no call claiming it: goes then; 0: not so */
 	UT_hash_handle hh;
 };
 
@@ -155,6 +156,9 @@ struct media {
 	 * answers every call on one port: thousands in their grace period).
 	 */
 	unsigned int nended_open;
+	uint64_t adopt_until;			/* a restart: what no restored call claims goes then (event clock) */
+	bool restoring;				/* the first read after a restart */
+	uint64_t restored_gap;			/* packets the kernel counted in restored streams since the file */
 	struct media_stats st;
 };
 
@@ -204,6 +208,47 @@ struct media_call *media_take_active(struct media *m);
 void media_call_refresh(struct media *m, struct media_call *mc);
 /* ... and then: its streams and endpoints are let go, in the kernel too. */
 void media_call_release(struct media *m, struct media_call *mc);
+
+/*
+ * At exit, the calls let go without their release: their closed streams
+ * (out of the kernel and of the table, on their lists only) freed.  The
+ * others are media_free()'s.
+ */
+void media_call_forget(struct media *m, struct media_call *mc);
+
+/* --- a restart (state.c reads the file, dialog.c puts the calls back) --- */
+
+/* A stream of a call as a state file carries it. */
+struct media_saved_stream {
+	struct stream_key key;
+	struct stream_state st;
+	int64_t lost_counted;
+	bool closed;
+};
+
+/*
+ * The maps outlived the earlier agent (--persist): every endpoint in the
+ * kernel's map is adopted (endpoints_adopt), for the calls restored next
+ * to take; what none takes goes at now + the grace period, and so do the
+ * streams the kernel holds that no call claims.  0 or -errno.
+ */
+int media_adopt_kernel(struct media *m, uint64_t now);
+/*
+ * A call of the state file, mc as saved (its endpoints, RTCP, digits,
+ * committed, ended, source; no streams): its endpoints held again, pushed
+ * when the kernel lacks them (with the info ep_info gives, NULL: none),
+ * and its streams back on its list.  A stream the kernel holds is read
+ * from it (the kernel counted on); one it lacks is put back from the file,
+ * marked STREAM_F_RESUMED, so what the agent did not see is unseen, not
+ * lost.  Not follow: nothing of it goes to the kernel, its streams are
+ * closed with the file's figures (for a record written at once).
+ * 0 or -ENOMEM.
+ */
+int media_restore_call(struct media *m, struct media_call *mc, const struct media_saved_stream *ss, unsigned int n,
+		       bool follow, const struct endpoint_info *(*ep_info)(void *ctx, const struct endpoint_key *key),
+		       void *ctx);
+/* Every call restored: a first read, which attaches the kernel's streams to them. */
+void media_restore_done(struct media *m);
 
 /* The endpoint of mc's SDP at addr:port (UDP; port network order, as in stream keys), or NULL. */
 const struct call_ep *media_call_ep(const struct media_call *mc, const struct sipxdp_addr *addr, uint16_t port);

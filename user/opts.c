@@ -112,6 +112,21 @@ static int check_hep_text(const char *v, char *err, size_t n)
 	return -EINVAL;
 }
 
+/* An instance's name is a directory's under --state-dir: no slash, no dot-only name. */
+static int check_instance(const char *v, char *err, size_t n)
+{
+	size_t len = strlen(v), i;
+
+	for (i = 0; i < len; i++)
+		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-", v[i]))
+			break;
+	if (len && len <= OPTS_INSTANCE_MAX && i == len && strspn(v, ".") != len)
+		return 0;
+	snprintf(err, n, "'%.40s%s' is not 1 to %d of A-Z a-z 0-9 _ . -", v, len > 40 ? "..." : "",
+		 OPTS_INSTANCE_MAX);
+	return -EINVAL;
+}
+
 static const struct optdef optdefs[] = {
 	{ .name = "interface", .short_name = 'i', .type = OT_IFACES, .arg = "IFACE",
 	  .help = "attach to IFACE (repeatable)",
@@ -210,6 +225,26 @@ static const struct optdef optdefs[] = {
 	{ .name = "hep-report-interval", .type = OT_SECONDS, .arg = "SECONDS",
 	  .help = "a quality report of each stream of a call in progress this often (HEP type 34); "
 		  "a last one when the call is written out", .def = "30", .off = F(hep_report_interval), .min_s = 1 },
+	{ .name = "state-file", .type = OT_STRING, .arg = "PATH",
+	  .help = "at SIGTERM (with --persist every interval too) write the calls in progress to PATH, "
+		  "for the next agent to go on following them; read at start; none unless given",
+	  .off = F(state_file) },
+	{ .name = "persist", .type = OT_FLAG,
+	  .help = "keep the program attached and its maps pinned while no agent runs (restart, upgrade, "
+		  "SIGKILL): the kernel counts on, the next agent takes over (needs --state-file)",
+	  .off = F(persist) },
+	{ .name = "state-dir", .type = OT_STRING, .arg = "DIR",
+	  .help = "with --persist: a BPF filesystem directory, each instance's pins in DIR/NAME",
+	  .def = "/sys/fs/bpf/sipxdp", .off = F(state_dir) },
+	{ .name = "instance", .type = OT_STRING, .arg = "NAME",
+	  .help = "this agent's pins are DIR/NAME (agents watching other interfaces take other names)",
+	  .def = "default", .off = F(instance), .check = check_instance },
+	{ .name = "reset-state", .type = OT_FLAG,
+	  .help = "with --persist: replace pins of another layout or size instead of refusing them",
+	  .off = F(reset_state) },
+	{ .name = "detach", .type = OT_FLAG,
+	  .help = "remove the instance's pins and links (and --state-file), say what went, and exit",
+	  .off = F(detach) },
 	{ .name = "user", .type = OT_STRING, .arg = "NAME",
 	  .help = "once set up, run as NAME with no capability; without it, as " OPTS_DEFAULT_USER
 		  " if that user exists", .off = F(user) },
@@ -429,7 +464,23 @@ static int check_combination(const struct opts *o)
 		fprintf(stderr, "sipxdp: --read-engine chooses where --read runs the program; it does not apply live\n");
 		return -EINVAL;
 	}
-	if (!o->nr_ifaces == !o->read) {
+	if (o->detach && (o->nr_ifaces || o->read || o->persist)) {
+		opt_err("--detach removes an instance's pins and exits; it takes no -i, --read or --persist");
+		return -EINVAL;
+	}
+	if (o->read && (o->persist || o->state_file || o->reset_state)) {
+		opt_err("--persist, --state-file and --reset-state hand a live agent's calls on; they do not apply to --read");
+		return -EINVAL;
+	}
+	if (o->persist && !o->state_file) {
+		opt_err("--persist needs --state-file: the next agent takes the calls over from it");
+		return -EINVAL;
+	}
+	if (o->reset_state && !o->persist) {
+		opt_err("--reset-state replaces pinned state; it needs --persist");
+		return -EINVAL;
+	}
+	if (!o->detach && !o->nr_ifaces == !o->read) {
 		opt_err("give either -i IFACE or --read FILE (see --help)");
 		return -EINVAL;
 	}
@@ -528,7 +579,8 @@ static int config_line(struct opts *o, bool *seen, char *line)
 		opt_err("unknown option '%s'", name);
 		return -EINVAL;
 	}
-	if (d->type == OT_HELP || d->type == OT_VERSION || d->off == F(config) || d->off == F(check_config)) {
+	if (d->type == OT_HELP || d->type == OT_VERSION || d->off == F(config) || d->off == F(check_config) ||
+	    d->off == F(detach) || d->off == F(reset_state)) {
 		opt_err("'%s' is for the command line, not a configuration file", name);
 		return -EINVAL;
 	}

@@ -17,6 +17,7 @@
 
 #define OPTS_MAX_IFACES 16	/* each takes one link, two with --egress */
 #define OPTS_DEFAULT_USER "sipxdp"	/* the package's system user */
+#define OPTS_INSTANCE_MAX 64		/* --instance: characters */
 
 /* Where --read runs the program: the kernel's if it may be loaded, else user space; or as forced. */
 enum read_engine {
@@ -61,6 +62,12 @@ struct opts {
 	const char *hep_password;		/* authentication key; NULL: none */
 	const char *hep_node;			/* capture node name; NULL: none */
 	double hep_report_interval;		/* seconds between a stream's quality reports */
+	const char *state_file;		/* the call table handed to the next agent; NULL: none */
+	bool persist;			/* maps and links pinned: the kernel counts on while no agent runs */
+	const char *state_dir;		/* a BPF filesystem directory, an instance's pins in a directory of it */
+	const char *instance;		/* that directory's name */
+	bool reset_state;		/* pins of another layout are replaced, not refused */
+	bool detach;			/* remove the instance's pins and links, and exit */
 	unsigned int verbose;
 	const char *user;		/* --user; NULL: OPTS_DEFAULT_USER if it exists */
 	const char *config;		/* --config file, read after the command line */

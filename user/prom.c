@@ -513,6 +513,21 @@ static void write_agent(FILE *f, const struct agent_view *a)
 		fprintf(f, "sipxdp_call_records_reopens_total{result=\"failed\"} %llu\n",
 			(unsigned long long)a->records_reopen_failures);
 	}
+	if (a->state_file) {
+		static const char *const outcome[4] = { "followed", "written_out", "already_written", "refused" };
+
+		family(f, "sipxdp_state_file_writes_total", "counter",
+		       "Writes of --state-file (at exit; with --persist every interval).");
+		fprintf(f, "sipxdp_state_file_writes_total{result=\"ok\"} %llu\n", (unsigned long long)a->state_writes_ok);
+		fprintf(f, "sipxdp_state_file_writes_total{result=\"failed\"} %llu\n",
+			(unsigned long long)a->state_writes_failed);
+		scalar(f, "sipxdp_state_file_bytes", "gauge", "Size of the last state file written.", a->state_bytes);
+		family(f, "sipxdp_state_restored_calls_total", "counter",
+		       "Calls of the state files read at start, by what became of them.");
+		for (int i = 0; i < 4; i++)
+			fprintf(f, "sipxdp_state_restored_calls_total{outcome=\"%s\"} %llu\n", outcome[i],
+				(unsigned long long)a->restored[i]);
+	}
 	if (a->peers) {
 		scalar(f, "sipxdp_peer_groups", "gauge", "Peer groups loaded from --peer-groups.", a->peer_groups);
 		scalar(f, "sipxdp_peer_groups_reload_success", "gauge",

@@ -163,6 +163,20 @@ void reasm_free(struct reasm *r)
 	r->tcp = NULL;
 }
 
+/* Counters a and b, structs of uint64_t only, added into a. */
+static void add_counters(void *a, const void *b, size_t size)
+{
+	uint64_t *x = a;
+	const uint64_t *y = b;
+	size_t i;
+
+	for (i = 0; i < size / sizeof(uint64_t); i++)
+		x[i] += y[i];
+}
+
+_Static_assert(sizeof(struct reasm_stats) % 8 == 0 && sizeof(struct ipfrag_stats) % 8 == 0 &&
+	       sizeof(struct tcpsip_stats) % 8 == 0, "counter structs of uint64_t");
+
 void reasm_figures(const struct reasm *r, struct reasm_figures *out)
 {
 	out->events = r->st;
@@ -170,4 +184,9 @@ void reasm_figures(const struct reasm *r, struct reasm_figures *out)
 	out->frag_mem = ipfrag_mem_used(r->frags);
 	out->tcp = *tcpsip_stats(r->tcp);
 	out->tcp_mem = tcpsip_mem_used(r->tcp);
+	if (r->base) {
+		add_counters(&out->events, &r->base->events, sizeof(out->events));
+		add_counters(&out->frag, &r->base->frag, sizeof(out->frag));
+		add_counters(&out->tcp, &r->base->tcp, sizeof(out->tcp));
+	}
 }

@@ -17,10 +17,13 @@ struct reasm_stats {
 	uint64_t fragments_not_udp;	/* reassembled datagrams that are not UDP */
 };
 
+struct reasm_figures;
+
 struct reasm {
 	struct ipfrag_table *frags;
 	struct tcpsip *tcp;
 	struct reasm_stats st;
+	const struct reasm_figures *base;	/* an earlier agent's counts, added to ours (NULL: none) */
 	uint32_t ifindex;		/* of the event being handled (TCP messages have no header of their own) */
 	msg_cb cb;
 	void *ctx;

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <jansson.h>
 
 #include "log.h"
@@ -48,7 +49,7 @@ static json_t *stream_json(const struct record_writer *w, const struct stream_re
 
 	quality_of(s, mc, &q);
 	snprintf(ssrc, sizeof(ssrc), "0x%08x", s->key.ssrc);
-	return json_pack("{s:s, s:s, s:s, s:i, s:s, s:i, s:I, s:I, s:I, s:I, s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
+	return json_pack("{s:s, s:s, s:s, s:i, s:s, s:i, s:I, s:I, s:I, s:I, s:I, s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
 		"src", addr_port_str(src, sizeof(src), &s->key.src, ntohs(s->key.sport)),
 		"dst", addr_port_str(dst, sizeof(dst), &s->key.dst, ntohs(s->key.dport)),
 		"ssrc", ssrc,
@@ -58,6 +59,7 @@ static json_t *stream_json(const struct record_writer *w, const struct stream_re
 		"packets", (json_int_t)st->packets,
 		"bytes", (json_int_t)st->bytes,
 		"lost", (json_int_t)rtp_lost(st),
+		"unseen", (json_int_t)st->unseen,
 		"duplicates", (json_int_t)st->duplicates,
 		"out_of_order", (json_int_t)st->out_of_order,
 		"jitter_ms", json_ms(quality_jitter_ms(st->jitter_q4)),
@@ -205,4 +207,69 @@ void record_flush(struct record_writer *w)
 {
 	if (w->f && fflush(w->f))
 		pr_warn("write the call records: %s\n", strerror(errno));
+}
+
+int record_position(struct record_writer *w, uint64_t *dev, uint64_t *ino, uint64_t *size)
+{
+	struct stat sb;
+
+	if (!w->f)
+		return -ENOENT;
+	record_flush(w);
+	if (fstat(fileno(w->f), &sb))
+		return -errno;
+	*dev = sb.st_dev;
+	*ino = sb.st_ino;
+	*size = sb.st_size;
+	return 0;
+}
+
+/* The file that was dev and ino: path, or where logrotate moved it. */
+static FILE *open_same(const char *path, uint64_t dev, uint64_t ino)
+{
+	char moved[4096];
+	const char *try[2] = { path, moved };
+	struct stat sb;
+	FILE *f;
+	int i;
+
+	snprintf(moved, sizeof(moved), "%s.1", path);
+	for (i = 0; i < 2; i++) {
+		f = fopen(try[i], "re");
+		if (!f)
+			continue;
+		if (!fstat(fileno(f), &sb) && (uint64_t)sb.st_dev == dev && (uint64_t)sb.st_ino == ino)
+			return f;
+		fclose(f);
+	}
+	return NULL;
+}
+
+int record_ids_after(const char *path, uint64_t dev, uint64_t ino, uint64_t off,
+		     void (*cb)(void *ctx, const char *call_id), void *ctx)
+{
+	FILE *f = open_same(path, dev, ino);
+	char *line = NULL;
+	size_t cap = 0;
+	int n = 0;
+
+	if (!f)
+		return 0;
+	if (fseeko(f, off, SEEK_SET)) {
+		fclose(f);
+		return -errno;
+	}
+	while (getline(&line, &cap, f) > 0) {
+		json_t *o = json_loads(line, 0, NULL);
+		const char *id = json_string_value(json_object_get(o, "call_id"));
+
+		if (id) {
+			cb(ctx, id);
+			n++;
+		}
+		json_decref(o);
+	}
+	free(line);
+	fclose(f);
+	return n;
 }

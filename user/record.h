@@ -28,4 +28,17 @@ struct record_writer {
 void record_write(struct record_writer *w, const struct call *call, uint64_t now);
 void record_flush(struct record_writer *w);
 
+/*
+ * Where the records stand once flushed, for a state file: the file's
+ * device, inode and size.  0, or -errno (no file: -ENOENT).
+ */
+int record_position(struct record_writer *w, uint64_t *dev, uint64_t *ino, uint64_t *size);
+/*
+ * After a SIGKILL: the Call-ID of every record written past off in the
+ * file that was dev and ino (at path, or path.1 once logrotate moved it),
+ * to cb.  How many, or -errno; 0 when that file is not there any more.
+ */
+int record_ids_after(const char *path, uint64_t dev, uint64_t ino, uint64_t off,
+		     void (*cb)(void *ctx, const char *call_id), void *ctx);
+
 #endif /* SIPXDP_RECORD_H */

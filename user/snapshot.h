@@ -59,6 +59,11 @@ struct agent_view {
 	bool records;				/* --calls-json given */
 	uint64_t records_written, records_failed;
 	uint64_t records_reopens, records_reopen_failures;	/* SIGHUP */
+	bool state_file;			/* --state-file given */
+	uint64_t state_writes_ok, state_writes_failed;
+	uint64_t state_bytes;			/* the last one written */
+	/* Calls of state files read at start: followed on, written out at once, already written, refused. */
+	uint64_t restored[4];
 	const struct callmetrics *cm;		/* NULL: no distributions */
 	const struct hepout *hep;		/* --hep: messages made; NULL: HEP off */
 	unsigned int nhep;

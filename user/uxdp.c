@@ -315,6 +315,36 @@ static int uxdp_pending_expire(struct dp *dp, uint64_t older_than_ns)
 	return dropped;
 }
 
+static int uxdp_endpoints_read(struct dp *dp, dp_endpoint_cb cb, void *ctx)
+{
+	struct umap *eps = uxdp_of(dp)->maps[UXDP_MAP_ENDPOINTS];
+	struct endpoint_key keys[STREAM_BATCH];
+	struct endpoint_info vals[STREAM_BATCH];
+	uint32_t cursor = 0, need;
+	int i, n;
+
+	for (;;) {
+		n = umap_batch(eps, &cursor, keys, vals, STREAM_BATCH, -1, &need);
+		if (n == -ENOSPC) {
+			cursor++;	/* a bucket of more than a batch: not in a map of ours */
+			continue;
+		}
+		if (n <= 0)
+			return n;
+		for (i = 0; i < n; i++)
+			if (cb(ctx, &keys[i], &vals[i]))
+				return 0;
+	}
+}
+
+static int uxdp_stream_put(struct dp *dp, const struct stream_key *key, const struct stream_state *st)
+{
+	struct stream_state v = *st;
+
+	memset(&v.lock, 0, sizeof(v.lock));
+	return umap_update(uxdp_of(dp)->maps[UXDP_MAP_STREAMS], key, &v, BPF_NOEXIST);
+}
+
 static const struct dp_ops uxdp_dp_ops = {
 	.endpoint_set = uxdp_endpoint_set,
 	.endpoint_del = uxdp_endpoint_del,
@@ -324,4 +354,6 @@ static const struct dp_ops uxdp_dp_ops = {
 	.stream_del = uxdp_stream_del,
 	.health = uxdp_health,
 	.pending_expire = uxdp_pending_expire,
+	.endpoints_read = uxdp_endpoints_read,
+	.stream_put = uxdp_stream_put,
 };

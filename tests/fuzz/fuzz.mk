@@ -32,8 +32,11 @@ FUZZ_EXTRA_sipbody := user/sdp.c
 FUZZ_EXTRA_replay  := user/log.c
 FUZZ_EXTRA_uxdp    := user/umap.c user/log.c $(BUILD)/fuzz/uxdp_prog.o
 FUZZ_EXTRA_hep     := user/hepjson.c user/rtcp.c
+FUZZ_EXTRA_state   := user/dialog.c user/media.c user/endpoints.c user/callmetrics.c user/peers.c user/quality.c \
+	user/emodel.c user/codec.c user/sdp.c user/sipbody.c user/sip.c user/rtcp.c user/log.c tests/unit/fake_dp.c
 # Libraries beyond libsodium that a target needs.
 FUZZ_LIBS_hep      := -ljansson
+FUZZ_LIBS_state    := -lm
 
 FUZZ_NAMES := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BINS  := $(patsubst %,$(BUILD)/fuzz/fuzz_%,$(FUZZ_NAMES))

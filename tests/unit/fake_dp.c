@@ -114,6 +114,34 @@ static int f_pending_expire(struct dp *dp, uint64_t older_than_ns)
 	return fake_of(dp)->pending_expire_ret;
 }
 
+static int f_endpoints_read(struct dp *dp, dp_endpoint_cb cb, void *ctx)
+{
+	struct fake_ep *e, *tmp;
+
+	HASH_ITER(hh, fake_of(dp)->eps, e, tmp)
+		if (cb(ctx, &e->key, &e->info))
+			break;
+	return 0;
+}
+
+static int f_stream_put(struct dp *dp, const struct stream_key *key, const struct stream_state *st)
+{
+	struct fake_dp *f = fake_of(dp);
+	struct fake_stream *s;
+
+	HASH_FIND(hh, f->streams, key, sizeof(*key), s);
+	if (s)
+		return -EEXIST;
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	s->key = *key;
+	s->st = *st;
+	memset(&s->st.lock, 0, sizeof(s->st.lock));
+	HASH_ADD(hh, f->streams, key, sizeof(s->key), s);
+	return 0;
+}
+
 static const struct dp_ops fake_ops = {
 	.endpoint_set = f_endpoint_set,
 	.endpoint_del = f_endpoint_del,
@@ -123,6 +151,8 @@ static const struct dp_ops fake_ops = {
 	.stream_del = f_stream_del,
 	.health = f_health,
 	.pending_expire = f_pending_expire,
+	.endpoints_read = f_endpoints_read,
+	.stream_put = f_stream_put,
 };
 
 void fake_dp_init(struct fake_dp *f)

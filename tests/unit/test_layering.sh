@@ -22,7 +22,7 @@ declare -A layer=(
 	[media]=6
 	[dialog]=7 [quality]=7
 	[record]=8 [snapshot]=8 [callmetrics]=8 [hepout]=8
-	[prom]=9 [show]=9 [opts]=9
+	[prom]=9 [show]=9 [opts]=9 [state]=9
 	[ifaces]=10
 	[main]=11
 )

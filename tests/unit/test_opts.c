@@ -142,6 +142,11 @@ static void test_errors(void **state)
 		{ "-i", "eth0", "--hep", "192.0.2.1:0" }, { "-i", "eth0", "--hep-id", "4294967296" },
 		{ "-i", "eth0", "--hep-report-interval", "0.5" }, { "-i", "eth0", "--hep-password", "" },
 		{ "-i", "eth0", "--hep-node", "" },
+		/* Restarts: --persist hands calls on through a state file; --detach stands alone. */
+		{ "-i", "eth0", "--persist", NULL }, { "--read", "x.pcap", "--state-file", "/t/s" },
+		{ "-i", "eth0", "--reset-state", NULL }, { "-i", "eth0", "--detach", NULL },
+		{ "-i", "eth0", "--instance", "a/b" }, { "-i", "eth0", "--instance", ".." },
+		{ "-i", "eth0", "--instance", "" }, { "--detach", "--read", "x.pcap", NULL },
 	};
 	struct opts o;
 	size_t i;
@@ -243,6 +248,8 @@ static void render(const struct opts *o, char *buf, size_t size)
 	    o->offer_source_share, o->offer_endpoints, o->max_streams_per_call, o->max_ssrcs_per_pair,
 	    o->unpaired_streams, o->unpaired_share, o->pressure_timeout, o->max_kernel_memory, o->verbose,
 	    o->user ?: "-");
+	OUT(" state=%s persist=%d sdir=%s inst=%s reset=%d detach=%d", o->state_file ?: "-", o->persist,
+	    o->state_dir ?: "-", o->instance ?: "-", o->reset_state, o->detach);
 #undef OUT
 	assert_true(n < size);
 }
@@ -263,10 +270,12 @@ static const char *const every[][2] = {
 	{ "offer-endpoints", "14" }, { "pressure-setup-timeout", "15" }, { "max-kernel-memory", "16" },
 	{ "verbose", NULL }, { "user", "nobody" }, { "hep", "tcp:[2001:db8::9]:9061" }, { "hep-id", "2001" },
 	{ "hep-password", "s3cret" }, { "hep-node", "gw-east" }, { "hep-report-interval", "7.5" },
+	{ "state-file", "/t/state" }, { "persist", NULL }, { "state-dir", "/t/bpf" }, { "instance", "gw-2" },
 };
 
 /* Options only the command line takes, and --read with what needs it (it excludes -i: checked apart). */
-static const char *const cli_only[] = { "config", "check-config", "help", "version", "read", "read-engine" };
+static const char *const cli_only[] = { "config", "check-config", "help", "version", "read", "read-engine",
+					 "detach", "reset-state" };
 
 static bool listed(const char *name)
 {
@@ -415,6 +424,8 @@ static void test_config_errors(void **state)
 		{ "config /etc/other.conf\n", 1, "is for the command line" },
 		{ "help\n", 1, "is for the command line" },
 		{ "check-config\n", 1, "is for the command line" },
+		{ "detach\n", 1, "is for the command line" },
+		{ "reset-state yes\n", 1, "is for the command line" },
 		{ "sip-port 70000\n", 1, "is not a number from 1 to 65535" },
 		{ "unpaired-share 2\n", 1, "is not a fraction" },
 		{ "verbose lots\n", 1, "is not a number from 0 to 9" },

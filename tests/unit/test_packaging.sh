@@ -171,12 +171,13 @@ done
 conf_lines=$(grep -E '^#?[a-z][a-z0-9-]*([ =]|$)' "$conf")
 conf_opts=$(sed -E 's/^#?([a-z][a-z0-9-]*).*/\1/' <<<"$conf_lines" | sort -u)
 for o in $help_opts; do
-	case $o in config | check-config | help | version) continue ;; esac
+	# Command line only: the file may not hold them (test_opts.c checks it refuses them).
+	case $o in config | check-config | help | version | detach | reset-state) continue ;; esac
 	grep -qx -- "$o" <<<"$conf_opts" && ok || bad "$conf does not list $o (sipxdp --help has it)"
 done
 for o in $conf_opts; do
 	case $o in
-	config | check-config | help | version) bad "$conf has $o, which the file may not" ;;
+	config | check-config | help | version | detach | reset-state) bad "$conf has $o, which the file may not" ;;
 	*) grep -qx -- "$o" <<<"$help_opts" && ok ||
 		bad "$conf has $o, which sipxdp --help does not" ;;
 	esac
@@ -220,7 +221,7 @@ while read -r prog; do
 		bad "the unit runs $prog, which is not from an essential package (${pkg:-no package})"
 done < <(sed -nE 's/^Exec[A-Za-z]*=[-@:+!]*([^ ]+).*/\1/p' "$unit")
 logdir=/var/log/$(unit_val LogsDirectory) statedir=/var/lib/$(unit_val StateDirectory)
-for o in calls-json textfile; do
+for o in calls-json textfile state-file; do
 	path=$(sed -nE "s/^$o[ =]+//p" "$conf")
 	case $(dirname "$path") in
 	"$logdir" | "$statedir") ok ;;

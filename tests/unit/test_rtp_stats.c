@@ -258,6 +258,47 @@ static void test_no_clock_no_jitter(void **state)
 	assert_true(s.max_delta_ns > 50000000);
 }
 
+/*
+ * A stream put back from a state file, the agent having been away 3 s (no
+ * --persist): the 150 packets it stepped over are unseen, not lost, and
+ * the gap is neither a delta nor a jitter sample.  Without the flag the
+ * same packets are loss and a 3 s delta: the control.
+ */
+static void test_resumed(void **state)
+{
+	struct stream_state s, control;
+	uint64_t jitter, mean;
+	int i;
+
+	(void)state;
+	stream_start(&s, 1000, 0, 0, 0, CLK_8000);
+	for (i = 1; i < 100; i++)	/* 1 ms of jitter on every other packet */
+		pkt(&s, 1000 + i, i * 160, i * 20000000ULL + (i % 2) * 1000000);
+	control = s;
+	s.flags |= STREAM_F_RESUMED;
+	jitter = s.jitter_q4;
+	mean = s.mean_acc_q4;
+	pkt(&s, 1000 + 250, 250 * 160, 250 * 20000000ULL + 3000000000ULL);
+	pkt(&control, 1000 + 250, 250 * 160, 250 * 20000000ULL + 3000000000ULL);
+	assert_false(s.flags & STREAM_F_RESUMED);	/* once */
+	assert_int_equal(s.unseen, 150);
+	assert_int_equal(rtp_lost(&s), 0);
+	assert_int_equal(s.packets, 101);
+	assert_int_equal(s.max_delta_ns, 21000000);
+	assert_int_equal(s.jitter_q4, jitter);
+	assert_int_equal(s.max_seq, 1250);
+	/* The mean takes the resumed packet as an irregular one: diluted, not moved by the gap. */
+	assert_true(s.mean_acc_q4 == mean + mean / 99);
+	assert_int_equal(rtp_lost(&control), 150);
+	assert_true(control.max_delta_ns > 3000000000ULL);
+	assert_true(control.jitter_q4 > jitter);
+	/* The next packets are counted as ever: one lost after the resume is lost. */
+	pkt(&s, 1000 + 252, 252 * 160, 252 * 20000000ULL + 3000000000ULL);
+	assert_int_equal(rtp_lost(&s), 1);
+	assert_int_equal(s.unseen, 150);
+	assert_int_equal(s.max_delta_ns, 40000000);
+}
+
 static void test_ticks_to_ns(void **state)
 {
 	(void)state;
@@ -281,6 +322,7 @@ int main(void)
 		cmocka_unit_test(test_jitter_matches_double_model),
 		cmocka_unit_test(test_irregular_packets),
 		cmocka_unit_test(test_no_clock_no_jitter),
+		cmocka_unit_test(test_resumed),
 		cmocka_unit_test(test_ticks_to_ns),
 	};
 
