@@ -435,10 +435,18 @@ static void state_restore(struct agent *a)
 	}
 	err = state_decode(buf, len, &lim, &img, why, sizeof(why));
 	free(buf);
-	if (!err && (state_boot_id(boot) || memcmp(boot, img.h.boot_id, sizeof(boot)))) {
-		snprintf(why, sizeof(why), "written before this machine last booted");
-		state_image_free(&img);
-		err = -ESTALE;
+	if (!err) {
+		int berr = state_boot_id(boot);
+
+		if (berr)
+			snprintf(why, sizeof(why), "this boot's ID is unreadable (/proc/sys/kernel/random/boot_id: %s)",
+				 strerror(-berr));
+		else if (memcmp(boot, img.h.boot_id, sizeof(boot)))
+			snprintf(why, sizeof(why), "written before this machine last booted");
+		if (berr || memcmp(boot, img.h.boot_id, sizeof(boot))) {
+			state_image_free(&img);
+			err = -ESTALE;
+		}
 	}
 	if (err) {
 		pr_warn("state file %s refused: %s; starting with no call\n", a->o.state_file, why);

@@ -204,6 +204,9 @@ same "... and without an interface it is refused (exit 2: the operator must name
 # ---- the unit, the user, the log directory: one story -------------------
 unit_val() { sed -nE "s/^$1=(.*)/\1/p" "$unit"; }
 user=$(unit_val User)
+# A '+' command runs as root, where %u and %g are root: the pin directory's owner is named.
+same "the pin directory is made for the unit's User= (by name: %u is root's in a '+' command)" \
+	"$(sed -nE 's|^ExecStartPre=.*install -d -o ([^ ]+) -g ([^ ]+) .*/sys/fs/bpf/sipxdp$|\1:\2|p' "$unit")" "$user:$user"
 same "the unit's User= is the sysusers.d user" "$user" \
 	"$(awk '$1 == "u" { print $2 }' "$root/usr/lib/sysusers.d/sipxdp.conf")"
 same "ExecStart runs the installed binary with the installed configuration" "$(unit_val ExecStart)" \
