@@ -461,11 +461,12 @@ static int check_combination(const struct opts *o)
 		return -EINVAL;
 	}
 	if (o->read_engine != READ_ENGINE_AUTO && !o->read) {
-		fprintf(stderr, "sipxdp: --read-engine chooses where --read runs the program; it does not apply live\n");
+		opt_err("--read-engine chooses where --read runs the program; it does not apply live");
 		return -EINVAL;
 	}
-	if (o->detach && (o->nr_ifaces || o->read || o->persist)) {
-		opt_err("--detach removes an instance's pins and exits; it takes no -i, --read or --persist");
+	/* The service's own configuration names interfaces and --persist: --detach takes it as it is. */
+	if (o->detach && o->read) {
+		opt_err("--detach removes a live instance's pins and exits; it does not apply to --read");
 		return -EINVAL;
 	}
 	if (o->read && (o->persist || o->state_file || o->reset_state)) {

@@ -144,7 +144,7 @@ static void test_errors(void **state)
 		{ "-i", "eth0", "--hep-node", "" },
 		/* Restarts: --persist hands calls on through a state file; --detach stands alone. */
 		{ "-i", "eth0", "--persist", NULL }, { "--read", "x.pcap", "--state-file", "/t/s" },
-		{ "-i", "eth0", "--reset-state", NULL }, { "-i", "eth0", "--detach", NULL },
+		{ "-i", "eth0", "--reset-state", NULL },
 		{ "-i", "eth0", "--instance", "a/b" }, { "-i", "eth0", "--instance", ".." },
 		{ "-i", "eth0", "--instance", "" }, { "--detach", "--read", "x.pcap", NULL },
 	};
@@ -375,6 +375,22 @@ static void test_config_syntax_and_precedence(void **state)
 	unlink(path);
 }
 
+/* --detach takes the service's own configuration, interfaces and --persist with it. */
+static void test_detach_with_service_config(void **state)
+{
+	char path[64];
+	struct opts o;
+
+	(void)state;
+	write_config(path, "interface eth0\npersist\nstate-file /var/lib/sipxdp/state\ninstance east\n");
+	assert_int_equal(opts_parse(&o, 4, (char *[]){ "sipxdp", "--config", path, "--detach", NULL }), 0);
+	assert_true(o.detach && o.persist);
+	assert_string_equal(o.instance, "east");
+	assert_string_equal(o.state_file, "/var/lib/sipxdp/state");
+	opts_free(&o);
+	unlink(path);
+}
+
 /* What opts_parse printed on stderr while f ran. */
 static char *stderr_of(int (*fn)(const char *), const char *arg, int *ret)
 {
@@ -479,6 +495,7 @@ int main(void)
 		cmocka_unit_test(test_help_defaults),
 		cmocka_unit_test(test_config_every_option),
 		cmocka_unit_test(test_config_syntax_and_precedence),
+		cmocka_unit_test(test_detach_with_service_config),
 		cmocka_unit_test(test_config_errors),
 	};
 
